@@ -1,0 +1,160 @@
+"""The main recipe: load a template set, expand it, score it, aggregate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import sys
+import time
+from collections.abc import Callable
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from biasprobe._cache import ScoreCache, default_cache_path
+from biasprobe._expand import DEFAULT_MAX_PROBES, BoundSet, bind, expand
+from biasprobe._result import AuditResult
+from biasprobe._scorer import DEFAULT_MODEL, Scorer, load_scorer
+from biasprobe._scoring import score_texts
+from biasprobe._templates import TemplateSet, load_template_set
+
+PACKAGES = (
+    "biasprobe",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "scipy",
+    "torch",
+    "transformers",
+    "tokenizers",
+)
+USE_DEFAULT_CACHE: Any = "default"
+
+
+def audit(
+    templates: str | Path | TemplateSet,
+    *,
+    model: str | Path | Callable[[list[str]], Any] | Scorer = DEFAULT_MODEL,
+    device: str = "auto",
+    batch_size: int = 64,
+    score_label: str | int | None = None,
+    cache: str | Path | None = USE_DEFAULT_CACHE,
+    seed: int = 0,
+    n_bootstrap: int = 2000,
+    confidence: float = 0.95,
+    max_probes: int = DEFAULT_MAX_PROBES,
+    progress: bool = True,
+    revision: str | None = None,
+    dtype: str = "float32",
+    trust_remote_code: bool = False,
+) -> AuditResult:
+    """Audit a classifier with a template set.
+
+    Parameters
+    ----------
+    templates
+        A shipped set name (``"country"``), a YAML path, or a ``TemplateSet``.
+    model
+        A Hub id, a local model folder, a callable ``list[str] -> probabilities``, or a scorer.
+    cache
+        SQLite cache path; the default is ``~/.cache/biasprobe/scores.sqlite``; ``None``
+        disables caching.
+
+    Examples
+    --------
+    >>> import biasprobe
+    >>> result = biasprobe.audit("country", model=lambda texts: [[0.5, 0.5]] * len(texts),
+    ...                          cache=None, progress=False)
+    >>> result.by_group("country")["mean"].eq(0.5).all()
+    np.True_
+    """
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    tset = templates if isinstance(templates, TemplateSet) else load_template_set(templates)
+    bound = bind(tset)
+    probes = expand(bound, max_probes=max_probes)
+    timings["expand_s"] = time.perf_counter() - started
+    t0 = time.perf_counter()
+    scorer = load_scorer(
+        model,
+        device=device,
+        score_label=score_label,
+        batch_size=batch_size,
+        revision=revision,
+        dtype=dtype,
+        trust_remote_code=trust_remote_code,
+    )
+    timings["load_model_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    counts: dict[str, Any] = {"n_probes": len(probes)}
+    cache_path = default_cache_path() if cache is USE_DEFAULT_CACHE else cache
+    store = ScoreCache(cache_path) if cache_path is not None else None
+    try:
+        scores = score_texts(
+            probes["text"].tolist(), scorer=scorer, cache=store, progress=progress, stats=counts
+        )
+    finally:
+        if store is not None:
+            store.close()
+    timings["score_s"] = time.perf_counter() - t0
+    probes = attach_scores(probes, scores)
+    meta = build_metadata(bound, scorer, counts=counts, timings=timings, cache=cache_path)
+    t0 = time.perf_counter()
+    result = AuditResult(
+        probes=probes,
+        slots=list(tset.slots),
+        metadata=meta,
+        seed=seed,
+        n_bootstrap=n_bootstrap,
+        confidence=confidence,
+    )
+    result.metadata["timings"]["stats_s"] = time.perf_counter() - t0
+    return result
+
+
+def attach_scores(probes: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """Put the score columns of ``scores`` (same row order) onto ``probes``."""
+    out = probes.reset_index(drop=True).copy()
+    for col in scores.columns:
+        if col != "text":
+            out[col] = scores[col].to_numpy()
+    return out
+
+
+def build_metadata(
+    bound: BoundSet,
+    scorer: Scorer,
+    *,
+    counts: dict[str, Any],
+    timings: dict[str, float],
+    cache: str | Path | None,
+) -> dict[str, Any]:
+    """Everything needed to reproduce and describe an audit (written to audit.json)."""
+    tset = bound.template_set
+    return {
+        "biasprobe_version": _version("biasprobe"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "model": dict(scorer.info, labels=list(scorer.labels), score_label=scorer.score_label),
+        "template_set": tset.to_dict(),
+        "slots": list(tset.slots),
+        "lexicons": {
+            slot: {"name": lex.name, "path": lex.path, "n": len(lex), **lex.meta}
+            for slot, lex in bound.lexicons.items()
+        },
+        "counts": counts,
+        "timings": timings,
+        "cache": str(cache) if cache is not None else None,
+        "packages": {name: _version(name) for name in PACKAGES},
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "command": None,
+    }
+
+
+def _version(name: str) -> str | None:
+    try:
+        return importlib_metadata.version(name)
+    except importlib_metadata.PackageNotFoundError:
+        return None

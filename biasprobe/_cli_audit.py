@@ -1,0 +1,112 @@
+"""``biasprobe audit`` and ``biasprobe templates``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MODEL = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("audit", help="audit a classifier with a template set")
+    p.add_argument(
+        "templates", help="a shipped set name (see `biasprobe templates`) or a YAML path"
+    )
+    p.add_argument(
+        "--model", default=DEFAULT_MODEL, help="Hub id or local model folder (default: %(default)s)"
+    )
+    p.add_argument("--out", required=True, type=Path, help="output directory")
+    add_scoring_options(p)
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
+    p.add_argument(
+        "--n-bootstrap", type=int, default=2000, help="bootstrap resamples (default: 2000)"
+    )
+    p.add_argument("--confidence", type=float, default=0.95, help="CI level (default: 0.95)")
+    p.add_argument("--max-probes", type=int, default=5_000_000, help="refuse larger expansions")
+    p.set_defaults(func=run_audit)
+
+    t = subparsers.add_parser("templates", help="list shipped template sets and lexicons")
+    t.set_defaults(func=run_templates)
+
+
+def add_scoring_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by every subcommand that scores texts."""
+    p.add_argument(
+        "--batch-size", type=int, default=64, help="texts per forward pass (default: 64)"
+    )
+    p.add_argument(
+        "--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)"
+    )
+    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
+    p.add_argument("--score-label", default=None, help="label whose probability is the score")
+    p.add_argument("--revision", default=None, help="Hub revision (branch, tag or commit)")
+    p.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="SQLite score cache (default: ~/.cache/biasprobe/scores.sqlite)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the score cache")
+    p.add_argument(
+        "--trust-remote-code", action="store_true", help="allow a model's own Python code to run"
+    )
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def cache_arg(args: argparse.Namespace) -> Any:
+    """The ``cache=`` value for the Python API from --cache/--no-cache."""
+    from biasprobe._audit import USE_DEFAULT_CACHE
+    from biasprobe._errors import UsageError
+
+    if args.no_cache and args.cache is not None:
+        raise UsageError("--cache and --no-cache exclude each other")
+    if args.no_cache:
+        return None
+    return args.cache if args.cache is not None else USE_DEFAULT_CACHE
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    from biasprobe._audit import audit
+
+    result = audit(
+        args.templates,
+        model=args.model,
+        device=args.device,
+        batch_size=args.batch_size,
+        score_label=args.score_label,
+        cache=cache_arg(args),
+        seed=args.seed,
+        n_bootstrap=args.n_bootstrap,
+        confidence=args.confidence,
+        max_probes=args.max_probes,
+        progress=not args.no_progress,
+        revision=args.revision,
+        dtype=args.dtype,
+        trust_remote_code=args.trust_remote_code,
+    )
+    result.metadata["command"] = ["biasprobe", *sys.argv[1:]]
+    out = result.save(args.out)
+    print(result.summary())
+    print(f"wrote {out}/probes.parquet, groups.csv, templates.csv, gaps.csv, audit.json")
+    return 0
+
+
+def run_templates(args: argparse.Namespace) -> int:
+    from biasprobe._expand import bind
+    from biasprobe._lexicon import load_lexicon, shipped_lexicons
+    from biasprobe._templates import load_template_set, shipped_sets
+
+    print("template sets:")
+    for name in shipped_sets():
+        tset = load_template_set(name)
+        size = bind(tset).size()
+        desc = tset.description[:60]
+        print(f"  {name:<22} {len(tset.templates):>3} templates {size:>9,} probes  {desc}")
+    print("lexicons:")
+    for name in shipped_lexicons():
+        lex = load_lexicon(name)
+        print(f"  {name:<22} {len(lex):>5} items  {lex.meta.get('source', '')[:60]}")
+    return 0

@@ -1,0 +1,56 @@
+"""Command-line entry point: ``biasprobe SUBCOMMAND ...``.
+
+Each subcommand lives in its own ``_cli_*.py`` module exposing ``register(subparsers)``;
+heavy imports happen inside the subcommand's ``run`` so that start-up stays fast.
+Exit codes: 0 success, 1 a check failed, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from biasprobe._errors import BiasprobeError
+
+SUBCOMMAND_MODULES: tuple[str, ...] = ("biasprobe._cli_audit",)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="biasprobe", description="Audit text classifiers for bias.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    subparsers = parser.add_subparsers(dest="command", parser_class=_Parser)
+    for name in SUBCOMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from biasprobe import __version__
+
+        print(__version__)
+        return 0
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except BiasprobeError as exc:
+        print(f"biasprobe {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"biasprobe {args.command}: interrupted; cached scores are kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
