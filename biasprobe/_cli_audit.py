@@ -1,4 +1,4 @@
-"""``biasprobe audit`` and ``biasprobe templates``."""
+"""``biasprobe audit``: run a template audit and write an audit directory."""
 
 from __future__ import annotations
 
@@ -27,9 +27,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--confidence", type=float, default=0.95, help="CI level (default: 0.95)")
     p.add_argument("--max-probes", type=int, default=5_000_000, help="refuse larger expansions")
     p.set_defaults(func=run_audit)
-
-    t = subparsers.add_parser("templates", help="list shipped template sets and lexicons")
-    t.set_defaults(func=run_templates)
 
 
 def add_scoring_options(p: argparse.ArgumentParser) -> None:
@@ -91,22 +88,4 @@ def run_audit(args: argparse.Namespace) -> int:
     out = result.save(args.out)
     print(result.summary())
     print(f"wrote {out}/probes.parquet, groups.csv, templates.csv, gaps.csv, audit.json")
-    return 0
-
-
-def run_templates(args: argparse.Namespace) -> int:
-    from biasprobe._expand import bind
-    from biasprobe._lexicon import load_lexicon, shipped_lexicons
-    from biasprobe._templates import load_template_set, shipped_sets
-
-    print("template sets:")
-    for name in shipped_sets():
-        tset = load_template_set(name)
-        size = bind(tset).size()
-        desc = tset.description[:60]
-        print(f"  {name:<22} {len(tset.templates):>3} templates {size:>9,} probes  {desc}")
-    print("lexicons:")
-    for name in shipped_lexicons():
-        lex = load_lexicon(name)
-        print(f"  {name:<22} {len(lex):>5} items  {lex.meta.get('source', '')[:60]}")
     return 0

@@ -14,7 +14,10 @@ from collections.abc import Sequence
 
 from biasprobe._errors import BiasprobeError
 
-SUBCOMMAND_MODULES: tuple[str, ...] = ("biasprobe._cli_audit",)
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "biasprobe._cli_audit",
+    "biasprobe._cli_templates",
+)
 
 
 class _Parser(argparse.ArgumentParser):
