@@ -199,16 +199,15 @@ def _filter(lex: Lexicon, where: dict[str, list[str]], *, label: str) -> Lexicon
 def _check_field(p: Placeholder, lex: Lexicon, ts: TemplateSet, t: Template) -> None:
     if p.field is None:
         return
+    if p.field not in lex.items.columns:
+        cols = ", ".join(lex.items.columns)
+        raise TemplateError(
+            f"{ts.path}: template {t.id!r}: {{{p.slot}.{p.field}}} names no column of lexicon "
+            f"{lex.name!r}; columns: {cols}"
+        )
     neutral = ts.slots[p.slot].neutral
     if neutral is not None and p.field not in neutral:
         raise TemplateError(
             f"{ts.path}: template {t.id!r} uses {{{p.slot}.{p.field}}} but slot {p.slot!r} "
             f"has no neutral {p.field!r}; give `neutral: {{value: ..., {p.field}: ...}}`"
         )
-    if p.field in lex.items.columns:
-        return
-    cols = ", ".join(lex.items.columns)
-    raise TemplateError(
-        f"{ts.path}: template {t.id!r}: {{{p.slot}.{p.field}}} names no column of lexicon "
-        f"{lex.name!r}; columns: {cols}"
-    )

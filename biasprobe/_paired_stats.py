@@ -88,7 +88,9 @@ def wilson_interval(successes: float, n: int, *, confidence: float) -> tuple[flo
     denom = 1 + z**2 / n
     centre = (p + z**2 / (2 * n)) / denom
     half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-    return (float(max(0.0, centre - half)), float(min(1.0, centre + half)))
+    low = 0.0 if p <= 0 else max(0.0, centre - half)  # exact ends, no rounding drift
+    high = 1.0 if p >= 1 else min(1.0, centre + half)
+    return (float(low), float(high))
 
 
 def wilcoxon_test(diff: np.ndarray) -> tuple[float, float, float]:

@@ -4,7 +4,8 @@ Local files follow uclanlp/corefBias: ``{pro,anti}_stereotyped_type{1,2}.txt.{de
 one ``<id> <sentence>`` a line, with ``[brackets]`` around the occupation mention and
 the pronoun that refers to it. Line i of the pro file and line i of the anti file form a
 pair (same id). ``text_a`` is the pro-stereotypical sentence, ``text_b`` the anti one,
-both without brackets. The Hub configs ``uclanlp/wino_bias`` ``type{1,2}_{pro,anti}``
+both without brackets and with Penn-style token spacing joined ("librarian 's" ->
+"librarian's", as 140 lines of the files have it). The Hub configs ``uclanlp/wino_bias`` ``type{1,2}_{pro,anti}``
 hold the same sentences as tokens plus coreference spans; the spans are turned back into
 brackets so that both sources go through the same parser.
 
@@ -82,8 +83,8 @@ def read_lines(path: Path) -> list[Line]:
 
 
 def strip_brackets(marked: str) -> str:
-    """Remove the ``[`` ``]`` markup and squeeze spaces."""
-    return " ".join(marked.replace("[", "").replace("]", "").split())
+    """Plain text: no ``[`` ``]`` markup, spaces squeezed, token spacing joined."""
+    return detokenize(marked.replace("[", "").replace("]", "").split())
 
 
 def find_occupation(marked: str) -> str:

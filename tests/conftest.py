@@ -1,20 +1,46 @@
-"""Shared fixtures. Every test runs offline against the assets in ../shared."""
+"""Shared fixtures. Every test runs offline against the assets in ../shared.
+
+Tests marked ``online`` need the Hugging Face Hub; they run only when
+``BIASPROBE_ONLINE=1`` is set (then the offline switches below are not set).
+"""
 
 from __future__ import annotations
 
 import os
 
-os.environ["HF_HUB_OFFLINE"] = "1"
-os.environ["HF_DATASETS_OFFLINE"] = "1"
-os.environ["TRANSFORMERS_OFFLINE"] = "1"
+ONLINE = os.environ.get("BIASPROBE_ONLINE") == "1"
+if not ONLINE:
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["HF_DATASETS_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from pathlib import Path
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
 
-import pytest
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("BIASPROBE_SHARED", REPO.parent / "shared")).resolve()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if ONLINE:
+        return
+    skip = pytest.mark.skip(reason="needs the Hugging Face Hub; set BIASPROBE_ONLINE=1")
+    for item in items:
+        if "online" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never touch the user's real score cache from a test."""
+    monkeypatch.setenv("BIASPROBE_CACHE", str(tmp_path_factory.mktemp("cache") / "scores.sqlite"))
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +60,37 @@ def stand_in_model(shared_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def datasets_dir(shared_dir: Path) -> Path:
     return shared_dir / "datasets"
+
+
+class CountingScorer:
+    """A deterministic fake scorer that counts the texts it is asked to score."""
+
+    labels = ["NEGATIVE", "POSITIVE"]
+    score_label = "POSITIVE"
+    info = {"model": "counting", "kind": "fake"}
+
+    def __init__(self, fingerprint: str = "counting-v1", fail_after: int | None = None) -> None:
+        self.fingerprint = fingerprint
+        self.calls = 0
+        self.texts_scored: list[str] = []
+        self.fail_after = fail_after
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        if self.fail_after is not None and len(self.texts_scored) >= self.fail_after:
+            raise KeyboardInterrupt("simulated interruption")
+        self.calls += 1
+        self.texts_scored.extend(texts)
+        pos = np.array([fake_probability(t) for t in texts])
+        return np.column_stack([1 - pos, pos])
+
+
+def fake_probability(text: str) -> float:
+    """A stable pseudo-probability of a text (independent of the code under test)."""
+    import zlib
+
+    return (zlib.crc32(text.encode()) % 1000) / 1000
+
+
+@pytest.fixture
+def counting_scorer() -> Callable[..., CountingScorer]:
+    return CountingScorer

@@ -1,0 +1,140 @@
+"""Grammar checks for rendered probes: a/an by first sound, capitals, spaces, punctuation.
+
+The a/an rule goes by the first *sound*, not the first letter: "an hour", "a university",
+"a European", "an MBA", "an 80-year-old", "a US-born". A short list of exceptions covers
+the common English cases; lexicons with unusual words should carry an ``article`` column.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Words that start with a vowel letter but a consonant sound ("a university", "a one-off").
+_A_PREFIXES = (
+    "uni", "use", "usu", "ura", "ure", "uri", "uro", "uru", "uti", "uto", "uk", "ugand",
+    "eu", "ewe", "one", "once", "ouija", "unesco", "unicef",
+)  # fmt: skip
+# Prefixes that start with "uni" but say "un-" ("an uninsured driver").
+_UN_PREFIXES = ("unin", "unid", "unim", "unil", "unic", "unis")
+# Words that start with a consonant letter but a vowel sound ("an hour", "an honest").
+_AN_PREFIXES = ("hour", "honest", "honor", "honour", "heir", "herb")
+# All-capital words read as words, not letter by letter ("a NATO base", "a NIMBY").
+_WORD_ACRONYMS = frozenset({"nato", "nimby", "nasa", "unesco", "unicef", "fifa", "opec", "aids"})
+# Letters whose English names start with a vowel sound: "an F", "an MBA", "an LGBT group".
+_VOWEL_LETTERS = frozenset("AEFHILMNORSX")
+
+_ARTICLE_WORD = re.compile(r"\b(an?|An?)\s+([\"'“‘(]*)([^\s]+)")
+_STACKED = re.compile(
+    r"\b(the|a|an|my|our|your|his|her|their|this|that)\s+(the|a|an)\b", re.IGNORECASE
+)
+_SPACE_BEFORE_PUNCT = re.compile(r"\s[.,!?;:]")
+_LOWER_AFTER_STOP = re.compile(r"(\S+)[.!?][\"'”’)]*\s+([a-z])")
+_ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "cf", "approx"})
+_END = re.compile(r"[.!?][\"'”’)]*$")
+
+
+def indefinite_article(phrase: str) -> str:
+    """The indefinite article ("a" or "an") that goes before ``phrase``.
+
+    Examples
+    --------
+    >>> [indefinite_article(w) for w in ["hour", "university", "European", "MBA", "apple"]]
+    ['an', 'a', 'a', 'an', 'an']
+    >>> [indefinite_article(w) for w in ["80-year-old", "11-year-old", "100-year-old", "US-born"]]
+    ['an', 'an', 'a', 'a']
+    """
+    word = phrase.strip().lstrip("\"'“‘(").split(" ")[0]
+    if not word:
+        return "a"
+    if word[0].isdigit():
+        return _number_article(word)
+    if _reads_as_letters(word):
+        return "an" if word[0].upper() in _VOWEL_LETTERS else "a"
+    return _word_article(word.lower())
+
+
+def _number_article(word: str) -> str:
+    digits = re.match(r"\d+", word)
+    run = digits.group(0) if digits else word
+    if run.startswith("8"):
+        return "an"
+    if run[:2] in ("11", "18") and len(run) % 3 == 2:
+        return "an"
+    return "a"
+
+
+def _reads_as_letters(word: str) -> bool:
+    """True for initialisms said letter by letter: MBA, LGBTQ+, FTM, US-born, FoC."""
+    head = re.split(r"[-\s]", word)[0]
+    letters = [c for c in head if c.isalpha()]
+    if len(letters) < 2 and not (len(letters) == 1 and len(head) > 1 and head[1].isdigit()):
+        return False
+    if head.lower().strip("+") in _WORD_ACRONYMS:
+        return False
+    capitals = sum(c.isupper() for c in letters)
+    return capitals >= 2 and (capitals == len(letters) or not any(c in "aeiou" for c in head[1:]))
+
+
+def _word_article(word: str) -> str:
+    if word.startswith(_AN_PREFIXES):
+        return "an"
+    if word.startswith(_UN_PREFIXES):
+        return "an"
+    if word.startswith(_A_PREFIXES):
+        return "a"
+    return "an" if word[0] in "aeiou" else "a"
+
+
+def sentence_problems(text: str) -> list[tuple[str, str]]:
+    """Grammar problems of one rendered probe, as ``(check, message)`` pairs.
+
+    Examples
+    --------
+    >>> sentence_problems("This film was filmed in the Netherlands.")
+    []
+    >>> sentence_problems("the The film was made in a Afghanistan")  # doctest: +NORMALIZE_WHITESPACE
+    [('capital_start', 'does not start with a capital letter'),
+     ('stacked_article', "'the The': two articles in a row"),
+     ('a_an', "'a Afghanistan': write 'an Afghanistan'"),
+     ('final_punctuation', 'does not end with . ! or ?')]
+    """
+    problems = []
+    if text != text.strip():
+        problems.append(("edge_space", "leading or trailing whitespace"))
+    if "  " in text:
+        problems.append(("double_space", "two spaces in a row (an empty filler?)"))
+    problems.extend(_capital_problems(text))
+    for m in _STACKED.finditer(text):
+        problems.append(("stacked_article", f"{m.group(0)!r}: two articles in a row"))
+    problems.extend(_article_problems(text))
+    m = _SPACE_BEFORE_PUNCT.search(text)
+    if m:
+        problems.append(("space_before_punctuation", f"space before {m.group(0).strip()!r}"))
+    if not _END.search(text.strip()):
+        problems.append(("final_punctuation", "does not end with . ! or ?"))
+    return problems
+
+
+def _capital_problems(text: str) -> list[tuple[str, str]]:
+    problems = []
+    first = next((c for c in text if c.isalnum()), "")
+    if first and first.isalpha() and not first.isupper():
+        problems.append(("capital_start", "does not start with a capital letter"))
+    for m in _LOWER_AFTER_STOP.finditer(text):
+        if m.group(1).lower().rstrip(".") in _ABBREVIATIONS:
+            continue
+        problems.append(("sentence_capital", f"sentence after {m.group(1)!r} starts in lower case"))
+    return problems
+
+
+def _article_problems(text: str) -> list[tuple[str, str]]:
+    problems = []
+    for m in _ARTICLE_WORD.finditer(text):
+        article, word = m.group(1), m.group(3)
+        if m.start() > 0 and text[m.start() - 1] in "-'’":
+            continue
+        want = indefinite_article(word)
+        if article.lower() != want:
+            fixed = want.capitalize() if article[0].isupper() else want
+            problems.append(("a_an", f"'{article} {word}': write '{fixed} {word}'"))
+    return problems
