@@ -17,6 +17,7 @@ from biasprobe._errors import BiasprobeError
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "biasprobe._cli_audit",
     "biasprobe._cli_templates",
+    "biasprobe._cli_compare",
 )
 
 
@@ -48,7 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except BiasprobeError as exc:
-        print(f"biasprobe {args.command}: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split())
+        print(f"biasprobe {args.command}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"biasprobe {args.command}: interrupted; cached scores are kept", file=sys.stderr)
