@@ -11,7 +11,7 @@ import pandas as pd
 
 from biasprobe._errors import DataError, UsageError
 from biasprobe._io import write_atomic, write_text_atomic
-from biasprobe._stats import Bootstrap, gap_row, group_summary
+from biasprobe._stats import Bootstrap, gap_row, group_summary, template_cluster_means
 
 CORE_COLUMNS = ("probe_id", "template_id", "template", "text", "is_baseline", "score")
 
@@ -73,9 +73,11 @@ class AuditResult:
         for slot in self.slots:
             rows = scored[scored[slot].notna()]
             summary, reps = group_summary(rows, slot, self.boot)
+            paired = template_cluster_means(rows, slot, self.boot)
+            gap = gap_row(summary, reps if paired is None else paired, self.boot)
             summary = summary.merge(_slot_metadata(rows, slot), on="value", how="left")
             groups.append(summary.sort_values("mean", ascending=False))
-            gaps.append({"slot": slot, "template_id": "all", **gap_row(summary, reps, self.boot)})
+            gaps.append({"slot": slot, "template_id": "all", **gap})
             for tid, trows in rows.groupby("template_id", sort=False):
                 tsum, treps = group_summary(trows, slot, self.boot)
                 gaps.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 import zlib
 from dataclasses import dataclass
 
@@ -89,15 +90,47 @@ def group_summary(
     return pd.DataFrame(rows), replicates
 
 
+def template_cluster_means(
+    rows: pd.DataFrame, slot: str, boot: Bootstrap
+) -> dict[str, np.ndarray] | None:
+    """Each group's bootstrap means under a bootstrap that resamples whole templates.
+
+    Every group sees the same template draws, so an effect that a wording has on all
+    groups cancels in their differences: the design is paired by template. ``None``
+    when there are fewer than two templates.
+    """
+    keyed = rows.assign(_group=rows[slot].astype(str))
+    sums = keyed.pivot_table(index="_group", columns="template_id", values="score", aggfunc="sum")
+    counts = keyed.pivot_table(
+        index="_group", columns="template_id", values="score", aggfunc="count"
+    )
+    n_templates = sums.shape[1]
+    if n_templates < 2:
+        return None
+    weights = boot.rng(slot, "templates").multinomial(
+        n_templates, np.full(n_templates, 1 / n_templates), size=boot.n_resamples
+    )
+    s = sums.fillna(0).to_numpy()
+    n = counts.reindex_like(sums).fillna(0).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = (weights @ s.T) / (weights @ n.T)
+    return {str(g): means[:, i] for i, g in enumerate(sums.index)}
+
+
 def gap_row(
     summary: pd.DataFrame, replicates: dict[str, np.ndarray], boot: Bootstrap
 ) -> dict[str, object]:
-    """Gap (highest minus lowest group mean) and spread of one slot, with a bootstrap CI."""
+    """Gap (highest minus lowest group mean) and spread of one slot, with a bootstrap CI.
+
+    ``replicates`` maps each group to its bootstrap means; with shared draws (from
+    ``template_cluster_means``) the gap's CI respects the pairing by template.
+    """
     ordered = summary.sort_values("mean", ascending=False)
     top, bottom = ordered.iloc[0], ordered.iloc[-1]
     matrix = np.vstack([replicates[str(v)] for v in ordered["value"]])
-    with np.errstate(invalid="ignore"):
-        gap_reps = matrix.max(axis=0) - matrix.min(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: no interval
+        gap_reps = np.nanmax(matrix, axis=0) - np.nanmin(matrix, axis=0)
     lo, hi = interval(gap_reps, boot)
     return {
         "n_groups": len(ordered),

@@ -158,3 +158,26 @@ def test_bad_inputs() -> None:
 def test_load_audit_of_a_non_audit_dir(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"probes.parquet: not found; is .* an audit directory"):
         load_audit(tmp_path)
+
+
+def test_gap_ci_is_paired_by_template() -> None:
+    """Shared wording effects cancel: the gap CI brackets the gap and stays narrow."""
+    rng = np.random.default_rng(11)
+    template_effect = np.linspace(0.1, 0.9, 8)
+    rows = [
+        {"template_id": f"t{t}", "group": "neutral", "score": 0.5, "is_baseline": True}
+        for t in range(8)
+    ]
+    for g in range(30):
+        for t in range(8):
+            score = template_effect[t] + (0.05 if g == 0 else 0.0) + rng.normal(0, 0.005)
+            rows.append(
+                {"template_id": f"t{t}", "group": f"g{g}", "score": score, "is_baseline": False}
+            )
+    probes = pd.DataFrame(rows).assign(probe_id=range(len(rows)), template="{group}", text="x")
+    res = AuditResult(probes=probes, slots=["group"], n_bootstrap=1000)
+    gap = res.gap("group")
+    means = probes[~probes.is_baseline].groupby("group")["score"].mean()
+    assert float(gap) == pytest.approx(means.max() - means.min())
+    assert gap.ci_low <= float(gap) <= gap.ci_high
+    assert gap.ci_high < 0.1  # independent per-group resampling would give about 0.5
