@@ -11,13 +11,13 @@ import re
 
 # Words that start with a vowel letter but a consonant sound ("a university", "a one-off").
 _A_PREFIXES = (
-    "uni", "use", "usu", "ura", "ure", "uri", "uro", "uru", "uti", "uto", "uk", "ugand",
-    "eu", "ewe", "one", "once", "ouija", "unesco", "unicef",
+    "uni", "use", "usu", "ura", "ure", "uri", "uro", "uru", "uti", "uto", "ubi", "uk", "ugand",
+    "eu", "ewe", "one-", "once", "ouija",
 )  # fmt: skip
 # Prefixes that start with "uni" but say "un-" ("an uninsured driver").
-_UN_PREFIXES = ("unin", "unid", "unim", "unil", "unic", "unis")
+_UN_PREFIXES = ("unin", "unid", "unim")
 # Words that start with a consonant letter but a vowel sound ("an hour", "an honest").
-_AN_PREFIXES = ("hour", "honest", "honor", "honour", "heir", "herb")
+_AN_PREFIXES = ("hour", "honest", "honor", "honour", "heir")
 # All-capital words read as words, not letter by letter ("a NATO base", "a NIMBY").
 _WORD_ACRONYMS = frozenset({"nato", "nimby", "nasa", "unesco", "unicef", "fifa", "opec", "aids"})
 # Letters whose English names start with a vowel sound: "an F", "an MBA", "an LGBT group".
@@ -64,15 +64,17 @@ def _number_article(word: str) -> str:
 
 
 def _reads_as_letters(word: str) -> bool:
-    """True for initialisms said letter by letter: MBA, LGBTQ+, FTM, US-born, FoC."""
+    """True for initialisms said letter by letter: MBA, LGBTQ+, FTM, US-born, FoC, X-ray."""
     head = re.split(r"[-\s]", word)[0]
     letters = [c for c in head if c.isalpha()]
-    if len(letters) < 2 and not (len(letters) == 1 and len(head) > 1 and head[1].isdigit()):
+    if not letters:
         return False
+    if len(head) == 1:
+        return head.isupper()
     if head.lower().strip("+") in _WORD_ACRONYMS:
         return False
     capitals = sum(c.isupper() for c in letters)
-    return capitals >= 2 and (capitals == len(letters) or not any(c in "aeiou" for c in head[1:]))
+    return capitals >= 2 and (capitals == len(letters) or len(head) <= 4)
 
 
 def _word_article(word: str) -> str:
@@ -80,7 +82,7 @@ def _word_article(word: str) -> str:
         return "an"
     if word.startswith(_UN_PREFIXES):
         return "an"
-    if word.startswith(_A_PREFIXES):
+    if word == "one" or word.startswith(_A_PREFIXES):
         return "a"
     return "an" if word[0] in "aeiou" else "a"
 
@@ -92,11 +94,8 @@ def sentence_problems(text: str) -> list[tuple[str, str]]:
     --------
     >>> sentence_problems("This film was filmed in the Netherlands.")
     []
-    >>> sentence_problems("the The film was made in a Afghanistan")  # doctest: +NORMALIZE_WHITESPACE
-    [('capital_start', 'does not start with a capital letter'),
-     ('stacked_article', "'the The': two articles in a row"),
-     ('a_an', "'a Afghanistan': write 'an Afghanistan'"),
-     ('final_punctuation', 'does not end with . ! or ?')]
+    >>> [check for check, _ in sentence_problems("the The film was made in a Afghanistan")]
+    ['capital_start', 'stacked_article', 'a_an', 'final_punctuation']
     """
     problems = []
     if text != text.strip():
@@ -107,9 +106,9 @@ def sentence_problems(text: str) -> list[tuple[str, str]]:
     for m in _STACKED.finditer(text):
         problems.append(("stacked_article", f"{m.group(0)!r}: two articles in a row"))
     problems.extend(_article_problems(text))
-    m = _SPACE_BEFORE_PUNCT.search(text)
-    if m:
-        problems.append(("space_before_punctuation", f"space before {m.group(0).strip()!r}"))
+    gap = _SPACE_BEFORE_PUNCT.search(text)
+    if gap:
+        problems.append(("space_before_punctuation", f"space before {gap.group(0).strip()!r}"))
     if not _END.search(text.strip()):
         problems.append(("final_punctuation", "does not end with . ! or ?"))
     return problems

@@ -101,6 +101,10 @@ def load_lexicon(ref: str, *, relative_to: Path | None = None) -> Lexicon:
     >>> lex.items.set_index("value").loc["Netherlands", "article"]
     'the'
     """
+    from biasprobe._holistic import is_holistic_ref, load_holistic_lexicon
+
+    if is_holistic_ref(ref):  # run-time lexicon (licence forbids shipping): holistic_bias:v1.1
+        return load_holistic_lexicon(ref)
     path = resolve_lexicon_path(ref, relative_to=relative_to)
     text = read_text(path, error=LexiconError)
     return parse_lexicon(text, source=str(path), name=path.stem)
