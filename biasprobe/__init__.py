@@ -33,12 +33,50 @@ try:
 except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
+# The maps stage needs matplotlib and geopandas: import it on first use, not here.
+_LAZY = {
+    "country_map_svg": "biasprobe._maps_svg",
+    "country_table": "biasprobe._maps",
+    "load_world": "biasprobe._geometry",
+    "plot_country_map": "biasprobe._maps",
+    "plot_region_means": "biasprobe._maps_regions",
+    "plot_small_multiples": "biasprobe._maps",
+    "region_means": "biasprobe._maps_regions",
+    "save_figure": "biasprobe._maps_svg",
+    # threshold checks (pytest plugin, biasprobe check)
+    "CheckedAudit": "biasprobe._expect",
+    "expect": "biasprobe._expect",
+    "load_baseline": "biasprobe._checks",
+    "save_baseline": "biasprobe._checks",
+    # HTML report and model-card section (jinja2, maps)
+    "build_card": "biasprobe._card",
+    "build_report": "biasprobe._report",
+    # benchmark comparisons (WinoBias, StereoSet, CrowS-Pairs) and paired statistics
+    "ComparisonResult": "biasprobe._compare",
+    "compare": "biasprobe._compare",
+    "load_pairs": "biasprobe._pairs",
+    "paired_stats": "biasprobe._paired_stats",
+    "load_sst2": "biasprobe._utility",
+    "classification_metrics": "biasprobe._utility",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'biasprobe' has no attribute {name!r}")
+
+
 __all__ = [
     "DEFAULT_MODEL",
     "AuditResult",
     "BiasprobeError",
     "CacheError",
     "CallableScorer",
+    "CheckedAudit",
+    "ComparisonResult",
     "DataError",
     "Estimate",
     "Lexicon",
@@ -53,13 +91,31 @@ __all__ = [
     "__version__",
     "audit",
     "bind",
+    "build_card",
+    "build_report",
+    "classification_metrics",
+    "compare",
+    "country_map_svg",
+    "country_table",
     "default_cache_path",
     "expand",
+    "expect",
     "iter_probes",
     "load_audit",
+    "load_baseline",
     "load_lexicon",
+    "load_pairs",
     "load_scorer",
+    "load_sst2",
     "load_template_set",
+    "load_world",
+    "paired_stats",
+    "plot_country_map",
+    "plot_region_means",
+    "plot_small_multiples",
+    "region_means",
+    "save_baseline",
+    "save_figure",
     "score_texts",
     "shipped_lexicons",
     "shipped_sets",

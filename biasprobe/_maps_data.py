@@ -33,13 +33,25 @@ class MapData:
     score_name: str
     model: str
     template_label: str
+    set_label: str = ""
 
     @property
     def colorbar_label(self) -> str:
+        """What the colour (and the centre line) means."""
         return {
-            "mean": f"mean {self.score_name} (centre: {self.center_label}, {self.center:.3f})",
-            "delta": f"{self.score_name} minus the neutral baseline ({self.center_label})",
-            "vs_mean": f"{self.score_name} minus the mean over countries ({self.center_label})",
+            "mean": f"mean {self.score_name}; black line: {self.center_label}",
+            "delta": f"{self.score_name} minus the template's neutral baseline "
+            f"({self.center_label})",
+            "vs_mean": f"{self.score_name} minus {self.center_label}",
+        }[self.stat]
+
+    @property
+    def axis_label(self) -> str:
+        """The statistic, for an axis (the region chart)."""
+        return {
+            "mean": f"mean {self.score_name}",
+            "delta": f"{self.score_name} minus the template's neutral baseline",
+            "vs_mean": f"{self.score_name} minus {self.center_label}",
         }[self.stat]
 
     @property
@@ -139,15 +151,21 @@ def _words(meta: dict[str, Any], probes: pd.DataFrame, template: str, slot: str)
         name = Path(name).name
     score = f"P({model['score_label']})" if model.get("score_label") else "score"
     texts = probes["template"].drop_duplicates()
+    set_name = meta.get("template_set", {}).get("name", "")
+    of_set = f" of set '{set_name}'" if set_name else ""
     if template != "all":
         label = f"template {template}: “{texts.iloc[0]}”"
     else:
-        set_name = meta.get("template_set", {}).get("name", "")
-        of_set = f" of set '{set_name}'" if set_name else ""
         label = f"mean over {len(texts)} templates{of_set}, e.g. “{texts.iloc[0]}”"
     neutral = probes.loc[probes["is_baseline"], slot]
     base = f"“{neutral.iloc[0]}”" if len(neutral) else "none"
-    return {"model": name, "score_name": score, "template_label": label, "neutral": base}
+    return {
+        "model": name,
+        "score_name": score,
+        "template_label": label,
+        "neutral": base,
+        "set_label": of_set if template == "all" else "",
+    }
 
 
 def _from_groups(
@@ -168,11 +186,13 @@ def _from_groups(
             f"{', '.join(map(str, frame.columns))}; a map needs 'value', 'iso3' and 'mean'"
         )
     frame = frame.copy()
-    for col, default in (("n", np.nan), ("delta", np.nan), ("region", ""), ("lat", np.nan)):
-        frame[col] = frame[col] if col in frame else default
-    frame["lon"] = frame["lon"] if "lon" in frame else np.nan
+    defaults: dict[str, Any] = {"n": np.nan, "delta": np.nan, "region": "", "lat": np.nan}
+    defaults["lon"] = np.nan
+    for col, default in defaults.items():
+        frame[col] = frame.get(col, default)
     baseline = float((frame["mean"] - frame["delta"]).mean())
     words = {"model": "", "score_name": "score", "template_label": "", "neutral": "neutral"}
+    words["set_label"] = ""
     return frame, baseline, words
 
 
@@ -188,21 +208,21 @@ def _finish(frame: pd.DataFrame, *, stat: str, baseline: float, **words: str) ->
         {
             "value": frame["value"].astype(str),
             "iso3": frame["iso3"].astype(object).where(frame["iso3"].notna(), ""),
-            "region": frame.get("region", pd.Series("", index=frame.index)).fillna(""),
-            "lat": pd.to_numeric(frame.get("lat"), errors="coerce"),
-            "lon": pd.to_numeric(frame.get("lon"), errors="coerce"),
+            "region": frame["region"].fillna("") if "region" in frame else "",
+            "lat": pd.to_numeric(frame["lat"], errors="coerce") if "lat" in frame else np.nan,
+            "lon": pd.to_numeric(frame["lon"], errors="coerce") if "lon" in frame else np.nan,
             "n": frame["n"],
             "stat": stat,
             "map_value": values.astype(float),
         }
     )
+    over = f"the mean over countries ({mean_of_means:.3f})"
     if stat == "mean" and np.isfinite(baseline):
-        center, center_label = baseline, f"neutral baseline {words['neutral']}"
+        center, center_label = baseline, f"neutral baseline {words['neutral']} ({baseline:.3f})"
     elif stat == "mean":
-        center, center_label = mean_of_means, "mean over countries"
+        center, center_label = mean_of_means, over
     else:
-        center = 0.0
-        center_label = words["neutral"] if stat == "delta" else f"{mean_of_means:.3f}"
+        center, center_label = 0.0, words["neutral"] if stat == "delta" else over
     return MapData(
         table=out.reset_index(drop=True),
         stat=stat,
@@ -211,6 +231,7 @@ def _finish(frame: pd.DataFrame, *, stat: str, baseline: float, **words: str) ->
         score_name=words["score_name"],
         model=words["model"],
         template_label=words["template_label"],
+        set_label=words["set_label"],
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib as mpl
 import numpy as np
@@ -14,10 +15,15 @@ from matplotlib.patches import Patch
 from biasprobe._errors import DataError, UsageError
 
 DEFAULT_CMAP = "RdBu"  # ColorBrewer, colour-blind safe; red below the centre, blue above
-NO_DATA = {"facecolor": "#e3e3e3", "edgecolor": "#8f8f8f", "hatch": "//////", "linewidth": 0.3}
-TERRITORY = {"facecolor": "#f1f1f1", "edgecolor": "#b0b0b0", "linewidth": 0.3}
-EDGE = {"edgecolor": "#5a5a5a", "linewidth": 0.3}
-OCEAN = {"facecolor": "#ffffff", "edgecolor": "#a0a0a0", "linewidth": 0.6}
+NO_DATA: dict[str, Any] = {
+    "facecolor": "#e3e3e3",
+    "edgecolor": "#8f8f8f",
+    "hatch": "//////",
+    "linewidth": 0.3,
+}
+TERRITORY: dict[str, Any] = {"facecolor": "#f1f1f1", "edgecolor": "#b0b0b0", "linewidth": 0.3}
+EDGE: dict[str, Any] = {"edgecolor": "#5a5a5a", "linewidth": 0.3}
+OCEAN: dict[str, Any] = {"facecolor": "#ffffff", "edgecolor": "#a0a0a0", "linewidth": 0.6}
 DOT_EDGE = "#303030"
 NO_DATA_DOT = "#e3e3e3"
 MIN_HALF_RANGE = 0.01
@@ -40,7 +46,8 @@ class ColourScale:
 
     def fraction(self, values: np.ndarray) -> np.ndarray:
         """Position of each value on the full colour map (0..1, clipped)."""
-        return np.clip(0.5 + (np.asarray(values, dtype=float) - self.center) / (2 * self.half), 0, 1)
+        offset = (np.asarray(values, dtype=float) - self.center) / (2 * self.half)
+        return np.clip(0.5 + offset, 0, 1)
 
     def colours(self, values: np.ndarray) -> np.ndarray:
         """RGBA rows; NaN values give NaN rows (drawn as no data)."""
@@ -101,8 +108,17 @@ def legend_handles(*, no_data: bool, dots: bool, territories: bool) -> list[obje
     handles: list[object] = []
     if dots:
         handles.append(
-            Line2D([], [], ls="", marker="o", ms=5, mfc="#8c8c8c", mec=DOT_EDGE, mew=0.4,
-                   label="country too small for a 1:110m outline (dot)")  # fmt: skip
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                ms=5,
+                mfc="#8c8c8c",
+                mec=DOT_EDGE,
+                mew=0.4,
+                label="small country (dot)",
+            )
         )
     if no_data:
         handles.append(Patch(**NO_DATA, label="no data"))

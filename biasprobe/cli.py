@@ -18,6 +18,9 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "biasprobe._cli_audit",
     "biasprobe._cli_templates",
     "biasprobe._cli_compare",
+    "biasprobe._cli_map",
+    "biasprobe._cli_check",
+    "biasprobe._cli_report",
 )
 
 
