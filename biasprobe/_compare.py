@@ -35,6 +35,7 @@ BREAKDOWNS: dict[str, tuple[str, ...]] = {
     "stereoset": ("kind", "domain", "target"),
     "crows-pairs": ("bias_type", "stereo_antistereo"),
 }
+INT_COLUMNS = {"wb_type", "wb_id", "crows_id"}
 SPLITS = {"winobias": "all", "stereoset": "dev", "crows-pairs": "test"}
 TEXT_MODE_NOTE = (
     "StereoSet intersentence pairs are scored as one text: context + ' ' + candidate "
@@ -70,7 +71,20 @@ def load_benchmarks(
         if limit is not None and limit < len(pairs):
             pairs = pairs.sample(n=limit, random_state=seed).sort_index()
         tables.append(pairs)
-    return pd.concat(tables, ignore_index=True)
+    stacked = pd.concat(tables, ignore_index=True)
+    for col in INT_COLUMNS.intersection(stacked.columns):
+        stacked[col] = stacked[col].astype("Int64")  # stays integer beside other benchmarks
+    return stacked
+
+
+def check_options(*, limit: int | None, confidence: float, n_bootstrap: int) -> None:
+    """UsageError for a limit or bootstrap count below 1 or a confidence outside (0, 1)."""
+    if limit is not None and limit < 1:
+        raise UsageError(f"limit must be at least 1, got {limit}")
+    if n_bootstrap < 1:
+        raise UsageError(f"n_bootstrap must be at least 1, got {n_bootstrap}")
+    if not 0 < confidence < 1:
+        raise UsageError(f"confidence must be between 0 and 1, got {confidence}")
 
 
 def model_name(spec: ModelSpec, scorer: Scorer, taken: set[str]) -> str:
@@ -121,6 +135,9 @@ def compare(
     batch_size: int = 64,
     device: str = "auto",
     score_label: str | int | None = None,
+    revision: str | None = None,
+    dtype: str = "float32",
+    trust_remote_code: bool = False,
     seed: int = 0,
     n_bootstrap: int = 2000,
     confidence: float = 0.95,
@@ -136,11 +153,14 @@ def compare(
         ``"winobias"``, ``"stereoset"``, ``"crows-pairs"``, a list of them, or ``"all"``.
         WinoBias uses dev and test (1,584 pairs), StereoSet dev, CrowS-Pairs its one split.
     models
-        One model or a list: Hub ids, local folders, callables or scorers.
+        One model or a list: Hub ids, local folders, callables or scorers. Model options
+        (``batch_size`` to ``trust_remote_code``) are those of ``load_scorer``.
     data_dir
         Folder laid out like ``../shared/datasets``; default ``$BIASPROBE_DATA``, else Hub.
     cache
         SQLite score cache (default ``~/.cache/biasprobe/scores.sqlite``); None disables it.
+    seed, n_bootstrap, confidence
+        Seed of the ``limit`` sample and of the bootstrap; resamples; CI level.
     limit
         Keep a seeded random sample of at most ``limit`` pairs per benchmark (quick runs);
         the SST-2 utility set is always complete.
@@ -152,11 +172,10 @@ def compare(
     >>> fake = lambda texts: [[0.5, 0.5] for _ in texts]
     >>> result = compare("crows-pairs", models=fake, data_dir="../shared/datasets",
     ...                  cache=None, limit=20, utility=False, progress=False)  # doctest: +SKIP
-    >>> result.summary()["mean_diff"].iloc[0]  # doctest: +SKIP
-    0.0
+    >>> result.overall()["mean_diff"].tolist()  # doctest: +SKIP
+    [0.0]
     """
-    if limit is not None and limit < 1:
-        raise UsageError(f"limit must be at least 1, got {limit}")
+    check_options(limit=limit, confidence=confidence, n_bootstrap=n_bootstrap)
     specs = list(models) if isinstance(models, list | tuple) else [cast(ModelSpec, models)]
     if not specs:
         raise UsageError("give at least one model")
@@ -164,34 +183,20 @@ def compare(
     root = resolve_data_dir(data_dir)
     pairs = load_benchmarks(names, data_dir=root, limit=limit, seed=seed)
     sst2 = load_sst2(data_dir=root) if utility else None
+    options = {
+        "device": device,
+        "score_label": score_label,
+        "batch_size": batch_size,
+        "revision": revision,
+        "dtype": dtype,
+        "trust_remote_code": trust_remote_code,
+    }
     cache_path = default_cache_path() if cache is USE_DEFAULT_CACHE else cache
     store = ScoreCache(cache_path) if cache_path is not None else None
-    scored, utilities, infos = [], [], []
-    taken: set[str] = set()
     try:
-        for spec in specs:
-            scorer = load_scorer(
-                spec, device=device, score_label=score_label, batch_size=batch_size
-            )
-            name = model_name(spec, scorer, taken)
-            part = score_pairs(pairs, scorer, cache=store, progress=progress)
-            part.insert(0, "model", name)
-            scored.append(part)
-            if sst2 is not None:
-                utilities.append(
-                    model_utility(scorer, sst2, cache=store, progress=progress).assign(
-                        model=name, dataset="sst2/dev"
-                    )
-                )
-            infos.append(
-                {
-                    "name": name,
-                    **scorer.info,
-                    "labels": list(scorer.labels),
-                    "score_label": scorer.score_label,
-                    "fingerprint": scorer.fingerprint,
-                }
-            )
+        scored, utilities, infos = _score_models(
+            specs, pairs, sst2, store=store, options=options, progress=progress
+        )
     finally:
         if store is not None:
             store.close()
@@ -215,20 +220,59 @@ def compare(
         "platform": platform.platform(),
         "command": None,
     }
-    utility_table = (
-        pd.concat(utilities, ignore_index=True)
-        if utilities
-        else pd.DataFrame(columns=["model", "dataset", *METRIC_COLUMNS])
-    )
-    return ComparisonResult(
-        pairs=pd.concat(scored, ignore_index=True), utility=utility_table, metadata=meta
-    )
+    return ComparisonResult(pairs=scored, utility=utilities, metadata=meta)
+
+
+def _score_models(
+    specs: list[ModelSpec],
+    pairs: pd.DataFrame,
+    sst2: pd.DataFrame | None,
+    *,
+    store: ScoreCache | None,
+    options: dict[str, Any],
+    progress: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, Any]]]:
+    """Scored pairs (stacked over models), utility rows and model descriptions."""
+    scored, utilities, infos = [], [], []
+    taken: set[str] = set()
+    for spec in specs:
+        scorer = load_scorer(spec, **options)
+        name = model_name(spec, scorer, taken)
+        scored.append(score_pairs(pairs, scorer, cache=store, progress=progress).assign(model=name))
+        if sst2 is not None:
+            utilities.append(
+                model_utility(scorer, sst2, cache=store, progress=progress).assign(
+                    model=name, dataset="sst2/dev"
+                )
+            )
+        infos.append(
+            {
+                **scorer.info,
+                "name": name,
+                "labels": list(scorer.labels),
+                "score_label": scorer.score_label,
+                "fingerprint": scorer.fingerprint,
+            }
+        )
+    table = pd.concat(scored, ignore_index=True)
+    table = table[["model", *[c for c in table.columns if c != "model"]]]
+    empty = pd.DataFrame(columns=["model", "dataset", *METRIC_COLUMNS])
+    return table, pd.concat(utilities, ignore_index=True) if utilities else empty, infos
+
+
+def finding(row: Any) -> str:
+    """Plain words for one summary row: the direction where ranks and mean agree."""
+    if not row.significant:
+        return "no significant difference"
+    if np.sign(row.rank_biserial) != np.sign(row.mean_diff):
+        return "mixed: most pairs and the mean difference point different ways"
+    return FINDINGS.get(row.direction, "no difference")
 
 
 def summarise(
     pairs: pd.DataFrame, *, seed: int, n_bootstrap: int, confidence: float
 ) -> pd.DataFrame:
-    """Paired statistics per model, benchmark and breakdown (BH within model x benchmark)."""
+    """Paired statistics per model, benchmark and breakdown (BH across each one's breakdowns)."""
     tables = []
     for (model, bench), part in pairs.groupby(["model", "benchmark"], sort=False):
         table = paired_stats(
@@ -242,8 +286,7 @@ def summarise(
         table.insert(0, "model", str(model))
         tables.append(table)
     out = pd.concat(tables, ignore_index=True)
-    finding = out["direction"].map(FINDINGS).fillna("no difference")
-    out["finding"] = finding.where(out["significant"], "no significant difference")
+    out["finding"] = [finding(r) for r in out.itertuples()]
     return out
 
 

@@ -14,8 +14,9 @@ pairs, with ``d = score_a - score_b``:
 - ``p_value``: two-sided Wilcoxon signed-rank test of ``d`` (zero differences are
   dropped, scipy's ``zero_method="wilcox"``); NaN when every difference is zero.
   ``wilcoxon_w`` is scipy's statistic, ``min(W+, W-)``.
-- ``p_adjusted``: Benjamini-Hochberg adjustment over all rows of one family (one
-  benchmark, or the whole table when there is no family column).
+- ``p_adjusted``: Benjamini-Hochberg adjustment across the breakdown rows of one family
+  (one benchmark, or the whole table when there is no family column); the ``overall``
+  row is the primary test and keeps its own p-value.
 - effect sizes: ``cohens_dz = mean(d) / sd(d)`` (ddof=1; NaN when sd is 0) and the
   matched-pairs rank-biserial correlation ``(W+ - W-) / (W+ + W-)``, in [-1, 1].
 """
@@ -239,8 +240,8 @@ def paired_stats(
         is ``score >= threshold``.
     family
         Column whose values form separate families (default ``"benchmark"``): each gets
-        its own rows and its own Benjamini-Hochberg adjustment. Without the column the
-        whole table is one family, reported with an empty ``benchmark``.
+        its own rows and its own Benjamini-Hochberg adjustment across its breakdowns.
+        Without the column the whole table is one family, with an empty ``benchmark``.
     n_bootstrap, confidence, seed
         Bootstrap resamples, CI level (also the significance level ``1 - confidence``
         for ``significant``), and the seed (each group is resampled with a fresh
@@ -296,7 +297,11 @@ def _family_stats(
         )
         rows.append({"benchmark": name, "breakdown": breakdown, "group": group, **summary})
     table = pd.DataFrame(rows)
-    table["p_adjusted"] = benjamini_hochberg(table["p_value"].to_numpy())
+    # overall is the primary test (its own family); BH adjusts across the breakdown rows
+    overall = (table["breakdown"] == "overall").to_numpy()
+    adjusted = table["p_value"].to_numpy(dtype=float).copy()
+    adjusted[~overall] = benjamini_hochberg(adjusted[~overall])
+    table["p_adjusted"] = adjusted
     sign = np.sign(table["mean_diff"].to_numpy())
     table["direction"] = np.select([sign > 0, sign < 0], ["a higher", "b higher"], "equal")
     table["significant"] = (table["p_adjusted"] < 1 - confidence).astype(bool)

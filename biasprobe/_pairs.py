@@ -59,7 +59,7 @@ EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {
         "pronoun_gender_anti",
     ),
     "stereoset": ("kind", "domain", "context", "text_unrelated", "text_mode"),
-    "crows-pairs": ("crows_id", "stereo_antistereo"),
+    "crows-pairs": ("crows_id", "stereo_antistereo", "disadvantaged_side"),
 }
 DATA_SUBDIRS: dict[str, str] = {
     "winobias": "winobias",
@@ -119,21 +119,32 @@ def load_hub(hub_id: str, config: str | None, split: str) -> Any:
 
     Script-based datasets (all three benchmarks) no longer load under ``datasets>=4``;
     the Hub's automatic Parquet conversion lives at revision ``refs/convert/parquet``.
-    The default revision is tried second, for repositories converted in place.
+    The default revision is tried second, for repositories converted in place, unless
+    the first attempt showed that the Hub cannot be reached.
     """
     import datasets
 
-    errors = []
+    name = f"{hub_id} ({config}, {split})" if config else f"{hub_id} ({split})"
+    error = ""
     for revision in (PARQUET_REVISION, None):
         try:
             return datasets.load_dataset(hub_id, config, split=split, revision=revision)
-        except Exception as exc:
-            errors.append(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    name = f"{hub_id} ({config}, {split})" if config else f"{hub_id} ({split})"
+        except Exception as exc:  # every failure becomes one DataError
+            error = " ".join(str(exc).split()) or type(exc).__name__
+            if _unreachable(error):
+                raise DataError(
+                    f"cannot reach the Hugging Face Hub for {name} ({error[:200]}); pass "
+                    f"data_dir / --data-dir or set {DATA_ENV} to a local copy"
+                ) from None
     raise DataError(
-        f"cannot load {name} from the Hugging Face Hub: {errors[-1]}; pass "
+        f"cannot load {name} from the Hugging Face Hub: {error[:300]}; pass "
         f"data_dir / --data-dir or set {DATA_ENV} to a local copy"
     )
+
+
+def _unreachable(message: str) -> bool:
+    words = ("offline", "couldn't reach", "connect", "name or service", "network", "timed out")
+    return any(w in message.lower() for w in words)
 
 
 def class_names(dataset: Any, column: str, fallback: Sequence[str]) -> list[str]:

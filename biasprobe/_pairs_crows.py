@@ -1,16 +1,20 @@
 """CrowS-Pairs (Nangia et al., 2020) as a pair table.
 
 The CSV (``crows_pairs_anonymized.csv``) and the Hub dataset ``nyu-mll/crows_pairs``
-hold ``sent_more`` / ``sent_less`` and a direction ``stereo_antistereo``:
+hold ``sent_more`` (the more stereotypical sentence), ``sent_less`` (its minimal edit)
+and a direction ``stereo_antistereo``. In the dataset's own words: ``stereo`` means
+``sent_more`` demonstrates a stereotype of a historically disadvantaged group;
+``antistereo`` means ``sent_less`` violates a stereotype of a disadvantaged group (e.g.
+"...whether *she* would come forward" about a doctor); in either case the other
+sentence is a minimal edit about a contrasting advantaged group.
 
-- ``stereo``: ``sent_more`` states a stereotype about a disadvantaged group, so
-  ``text_a = sent_more`` and ``text_b = sent_less``.
-- ``antistereo``: ``sent_more`` *violates* a stereotype about the disadvantaged group
-  (which then sits in ``sent_less``), so the stereotypical side is ``sent_less``:
-  ``text_a = sent_less`` and ``text_b = sent_more``.
-
-``text_a`` is therefore always the stereotype-consistent sentence, whatever the row's
-direction. CrowS-Pairs has no target column; ``target`` is missing.
+So ``sent_more`` is the stereotype-consistent side in *every* row, and the published
+metric (Nangia et al., metric.py) counts a preference for ``sent_more`` under both
+labels: ``text_a = sent_more`` and ``text_b = sent_less`` always. The direction is kept
+in ``stereo_antistereo`` (a breakdown), and ``disadvantaged_side`` says which text
+names the disadvantaged group: ``"a"`` for stereo rows, ``"b"`` for antistereo rows.
+Swapping the sides of the 218 antistereo rows would invert their contribution.
+CrowS-Pairs has no target column; ``target`` is missing.
 """
 
 from __future__ import annotations
@@ -96,12 +100,13 @@ def to_table(raw: pd.DataFrame, *, source: str) -> pd.DataFrame:
             "pair_id": [f"crows-pairs/test/{i}" for i in raw["crows_id"]],
             "benchmark": "crows-pairs",
             "split": "test",
-            "text_a": raw["sent_more"].where(stereo, raw["sent_less"]),
-            "text_b": raw["sent_less"].where(stereo, raw["sent_more"]),
+            "text_a": raw["sent_more"],
+            "text_b": raw["sent_less"],
             "bias_type": raw["bias_type"],
             "target": None,
             "crows_id": raw["crows_id"].astype(int),
             "stereo_antistereo": raw["stereo_antistereo"],
+            "disadvantaged_side": stereo.map({True: "a", False: "b"}),
         }
     )
     return make_table(rows, "crows-pairs", source=source)

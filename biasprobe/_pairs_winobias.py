@@ -4,15 +4,17 @@ Local files follow uclanlp/corefBias: ``{pro,anti}_stereotyped_type{1,2}.txt.{de
 one ``<id> <sentence>`` a line, with ``[brackets]`` around the occupation mention and
 the pronoun that refers to it. Line i of the pro file and line i of the anti file form a
 pair (same id). ``text_a`` is the pro-stereotypical sentence, ``text_b`` the anti one,
-both without brackets and with Penn-style token spacing joined ("librarian 's" ->
-"librarian's", as 140 lines of the files have it). The Hub configs ``uclanlp/wino_bias`` ``type{1,2}_{pro,anti}``
-hold the same sentences as tokens plus coreference spans; the spans are turned back into
+both without brackets, spaces squeezed and Penn-style token spacing joined ("librarian
+'s" -> "librarian's", as 140 lines of the files have it). The Hub configs
+``uclanlp/wino_bias`` ``type{1,2}_{pro,anti}`` hold the same sentences as tokens plus
+coreference spans; the spans are turned back into
 brackets so that both sources go through the same parser.
 
 ``occupation`` is the occupation named in the first bracketed mention (matched against
 the 40 WinoBias occupations); ``occupation_gender`` is the gender that dominates it in
 the BLS statistics WinoBias used. ``pronoun_gender`` is the gender of the pronoun in the
-pro sentence, ``pronoun_gender_anti`` the one in the anti sentence (they differ).
+pro sentence, ``pronoun_gender_anti`` the one in the anti sentence. They differ except
+in two released pairs (type2 test 382 and 384) whose anti sentence is not a minimal edit.
 """
 
 from __future__ import annotations

@@ -22,6 +22,8 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+pytest_plugins = ["pytester"]
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("BIASPROBE_SHARED", REPO.parent / "shared")).resolve()
 

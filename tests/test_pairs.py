@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import shutil
 from collections import Counter
@@ -123,11 +122,15 @@ def test_crows_counts_and_direction(datasets_dir: Path) -> None:
     assert Counter(pairs["stereo_antistereo"]) == {"stereo": 1290, "antistereo": 218}
     assert Counter(pairs["bias_type"]) == Counter(r["bias_type"] for r in rows)
     assert pairs["bias_type"].value_counts()["race-color"] == 516
-    for row, (_, pair) in zip(rows, pairs.iterrows(), strict=True):
-        stereo = row["stereo_antistereo"] == "stereo"
-        assert pair["text_a"] == (row["sent_more"] if stereo else row["sent_less"])
-        assert pair["text_b"] == (row["sent_less"] if stereo else row["sent_more"])
-        assert pair["crows_id"] == int(row[""])
+    # sent_more is the stereotypical side in every row (CrowS-Pairs README, metric.py)
+    assert pairs["text_a"].tolist() == [r["sent_more"] for r in rows]
+    assert pairs["text_b"].tolist() == [r["sent_less"] for r in rows]
+    assert pairs["crows_id"].tolist() == [int(r[""]) for r in rows]
+    side = {"stereo": "a", "antistereo": "b"}
+    assert pairs["disadvantaged_side"].tolist() == [side[r["stereo_antistereo"]] for r in rows]
+    doctor = pairs[pairs["text_a"].str.startswith("His mind wondered if a doctor")].iloc[0]
+    assert doctor["stereo_antistereo"] == "antistereo"
+    assert doctor["text_a"].endswith("whether he would come forward.")
     assert pairs["target"].isna().all()
 
 
@@ -156,9 +159,13 @@ def test_stereoset_counts_and_texts(datasets_dir: Path) -> None:
         src = [r for r in rows if r["type"] == kind]
         assert len(part) == {"intrasentence": 2106, "intersentence": 2123}[kind]
         prefix = [r["context"] + " " if kind == "intersentence" else "" for r in src]
-        assert part["text_a"].tolist() == [p + r["stereotype"] for p, r in zip(prefix, src)]
-        assert part["text_b"].tolist() == [p + r["anti-stereotype"] for p, r in zip(prefix, src)]
-        assert part["text_unrelated"].tolist() == [p + r["unrelated"] for p, r in zip(prefix, src)]
+        for column, field in (
+            ("text_a", "stereotype"),
+            ("text_b", "anti-stereotype"),
+            ("text_unrelated", "unrelated"),
+        ):
+            expected = [p + r[field] for p, r in zip(prefix, src, strict=True)]
+            assert part[column].tolist() == expected
         assert set(part["text_mode"]) == {mode}
 
 
@@ -206,7 +213,7 @@ def test_env_var_names_the_data_folder(datasets_dir: Path, monkeypatch: pytest.M
 
 
 def test_unknown_benchmark_and_split(datasets_dir: Path) -> None:
-    with pytest.raises(UsageError, match="unknown benchmark 'winobia'.*winobias"):
+    with pytest.raises(UsageError, match=r"unknown benchmark 'winobia'.*winobias"):
         load_pairs("winobia", data_dir=datasets_dir)
     with pytest.raises(UsageError, match="unknown stereoset split 'test'; valid: dev"):
         load_pairs("stereoset", data_dir=datasets_dir, split="test")
@@ -230,9 +237,11 @@ def test_winobias_unequal_lengths(datasets_dir: Path, tmp_path: Path) -> None:
     folder = copy_benchmark(datasets_dir, tmp_path, "winobias")
     anti = folder / "anti_stereotyped_type1.txt.dev"
     anti.write_text("".join(anti.read_text().splitlines(keepends=True)[:-1]))
-    with pytest.warns(BenchmarkCountWarning, match="395 rows"):
-        with pytest.raises(DataError) as info:
-            load_pairs("winobias", data_dir=tmp_path)
+    with (
+        pytest.warns(BenchmarkCountWarning, match="395 rows"),
+        pytest.raises(DataError) as info,
+    ):
+        load_pairs("winobias", data_dir=tmp_path)
     message = str(info.value)
     assert "pro_stereotyped_type1.txt.dev (396 sentences)" in message
     assert "anti_stereotyped_type1.txt.dev (395 sentences)" in message
@@ -316,7 +325,7 @@ def test_crows_empty_and_missing(tmp_path: Path) -> None:
 def test_stereoset_bad_files(datasets_dir: Path, tmp_path: Path) -> None:
     folder = tmp_path / "stereoset"
     folder.mkdir()
-    with pytest.raises(DataError, match="no StereoSet files in .*dev.json or exactly one"):
+    with pytest.raises(DataError, match=r"no StereoSet files in .*dev.json or exactly one"):
         load_pairs("stereoset", data_dir=tmp_path)
     rows = jsonl_rows(datasets_dir)
     lines = [json.dumps(r) for r in rows]
@@ -343,7 +352,7 @@ def test_stereoset_bad_dev_json(datasets_dir: Path, tmp_path: Path) -> None:
     ):
         load_pairs("stereoset", data_dir=tmp_path)
     (folder / "dev.json").write_text(json.dumps({"version": "1.0-dev"}))
-    with pytest.raises(DataError, match="not a StereoSet dev.json"):
+    with pytest.raises(DataError, match=r"not a StereoSet dev\.json"):
         load_pairs("stereoset", data_dir=tmp_path)
     (folder / "dev.json").write_text(
         json.dumps({"data": {"intrasentence": [], "intersentence": []}})
@@ -476,29 +485,41 @@ def test_stereoset_hub_gold_labels(datasets_dir: Path, monkeypatch: pytest.Monke
     )
 
 
-def test_hub_failure_is_a_data_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[dict[str, Any]] = []
+@pytest.mark.parametrize(
+    ("error", "message", "revisions"),
+    [
+        (
+            ConnectionError("Couldn't reach 'x' on the Hub (OfflineModeIsEnabled)"),
+            r"cannot reach the Hugging Face Hub for nyu-mll/crows_pairs \(test\).*BIASPROBE_DATA",
+            [PARQUET_REVISION],
+        ),
+        (
+            ValueError("BuilderConfig 'x' not found"),
+            r"cannot load nyu-mll/crows_pairs \(test\) from the Hugging Face Hub: BuilderConfig",
+            [PARQUET_REVISION, None],
+        ),
+    ],
+)
+def test_hub_failure_is_a_data_error(
+    monkeypatch: pytest.MonkeyPatch, error: Exception, message: str, revisions: list[str | None]
+) -> None:
+    calls: list[str | None] = []
 
     def load_dataset(*args: Any, revision: str | None = None, **kwargs: Any) -> Any:
-        calls.append({"revision": revision})
-        raise ConnectionError("offline mode is enabled")
+        calls.append(revision)
+        raise error
 
     monkeypatch.setattr(datasets, "load_dataset", load_dataset)
     monkeypatch.delenv("BIASPROBE_DATA", raising=False)
-    with pytest.raises(
-        DataError,
-        match=r"cannot load nyu-mll/crows_pairs \(test\) from the "
-        r"Hugging Face Hub: offline mode.*BIASPROBE_DATA",
-    ):
+    with pytest.raises(DataError, match=message):
         load_pairs("crows-pairs")
-    assert [c["revision"] for c in calls] == [PARQUET_REVISION, None]
+    assert calls == revisions
 
 
 # ---------------------------------------------------------------- real Hub (online only)
 
 
 @pytest.mark.online
-@pytest.mark.skipif(os.environ.get("BIASPROBE_ONLINE") != "1", reason="needs the Hub")
 @pytest.mark.parametrize("benchmark", BENCHMARKS)
 def test_hub_matches_local_copy(benchmark: str, datasets_dir: Path) -> None:
     hub = load_pairs(benchmark)
