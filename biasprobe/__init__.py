@@ -8,9 +8,8 @@ True
 from __future__ import annotations
 
 from importlib import metadata as _metadata
+from typing import TYPE_CHECKING
 
-from biasprobe._audit import audit
-from biasprobe._cache import ScoreCache, default_cache_path
 from biasprobe._errors import (
     BiasprobeError,
     CacheError,
@@ -21,20 +20,37 @@ from biasprobe._errors import (
     ThresholdFailure,
     UsageError,
 )
-from biasprobe._expand import bind, expand, iter_probes
-from biasprobe._lexicon import Lexicon, load_lexicon, shipped_lexicons
-from biasprobe._result import AuditResult, Estimate, load_audit
-from biasprobe._scorer import DEFAULT_MODEL, CallableScorer, Scorer, load_scorer
-from biasprobe._scoring import score_texts
-from biasprobe._templates import TemplateSet, load_template_set, shipped_sets
 
 try:
     __version__ = _metadata.version("biasprobe")
 except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
-# The maps stage needs matplotlib and geopandas: import it on first use, not here.
+# Every stage is imported on first use, so that `import biasprobe` (and the pytest plugin,
+# and the CLI's start-up) costs milliseconds: pandas, torch, matplotlib and geopandas load
+# only when a function that needs them is called.
 _LAZY = {
+    "audit": "biasprobe._audit",
+    "ScoreCache": "biasprobe._cache",
+    "default_cache_path": "biasprobe._cache",
+    "bind": "biasprobe._expand",
+    "expand": "biasprobe._expand",
+    "iter_probes": "biasprobe._expand",
+    "Lexicon": "biasprobe._lexicon",
+    "load_lexicon": "biasprobe._lexicon",
+    "shipped_lexicons": "biasprobe._lexicon",
+    "AuditResult": "biasprobe._result",
+    "Estimate": "biasprobe._result",
+    "load_audit": "biasprobe._result",
+    "DEFAULT_MODEL": "biasprobe._scorer",
+    "CallableScorer": "biasprobe._scorer",
+    "Scorer": "biasprobe._scorer",
+    "load_scorer": "biasprobe._scorer",
+    "score_texts": "biasprobe._scoring",
+    "TemplateSet": "biasprobe._templates",
+    "load_template_set": "biasprobe._templates",
+    "shipped_sets": "biasprobe._templates",
+    # maps (matplotlib, geopandas)
     "country_map_svg": "biasprobe._maps_svg",
     "country_table": "biasprobe._maps",
     "load_world": "biasprobe._geometry",
@@ -59,6 +75,21 @@ _LAZY = {
     "load_sst2": "biasprobe._utility",
     "classification_metrics": "biasprobe._utility",
 }
+
+
+if TYPE_CHECKING:  # static type checkers see the real objects
+    from biasprobe._audit import audit
+    from biasprobe._cache import ScoreCache, default_cache_path
+    from biasprobe._expand import bind, expand, iter_probes
+    from biasprobe._lexicon import Lexicon, load_lexicon, shipped_lexicons
+    from biasprobe._result import AuditResult, Estimate, load_audit
+    from biasprobe._scorer import DEFAULT_MODEL, CallableScorer, Scorer, load_scorer
+    from biasprobe._scoring import score_texts
+    from biasprobe._templates import TemplateSet, load_template_set, shipped_sets
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 
 def __getattr__(name: str) -> object:
