@@ -67,11 +67,11 @@ def datasets_dir(shared_dir: Path) -> Path:
 class CountingScorer:
     """A deterministic fake scorer that counts the texts it is asked to score."""
 
-    labels = ["NEGATIVE", "POSITIVE"]
     score_label = "POSITIVE"
-    info = {"model": "counting", "kind": "fake"}
 
     def __init__(self, fingerprint: str = "counting-v1", fail_after: int | None = None) -> None:
+        self.labels = ["NEGATIVE", "POSITIVE"]
+        self.info = {"model": "counting", "kind": "fake"}
         self.fingerprint = fingerprint
         self.calls = 0
         self.texts_scored: list[str] = []
