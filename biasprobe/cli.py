@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from biasprobe._errors import BiasprobeError
 
@@ -38,6 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warning(command: str) -> Callable[..., None]:
+    """Print warnings as one line on stderr (no source line, no file/line of our code)."""
+
+    def show(message: Any, category: type[Warning], *_: Any, **__: Any) -> None:
+        text = " ".join(str(message).split())
+        print(f"biasprobe {command}: warning: {text}", file=sys.stderr)
+
+    return show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -50,7 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = _one_line_warning(args.command)
+            return int(args.func(args) or 0)
     except BiasprobeError as exc:
         message = " ".join(str(exc).split())
         print(f"biasprobe {args.command}: error: {message}", file=sys.stderr)
