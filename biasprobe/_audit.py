@@ -17,7 +17,7 @@ from biasprobe._cache import ScoreCache, default_cache_path
 from biasprobe._expand import DEFAULT_MAX_PROBES, BoundSet, bind, expand
 from biasprobe._result import AuditResult
 from biasprobe._scorer import DEFAULT_MODEL, Scorer, load_scorer
-from biasprobe._scoring import score_texts
+from biasprobe._stream import score_probes, use_streaming
 from biasprobe._templates import TemplateSet, load_template_set
 
 PACKAGES = (
@@ -49,6 +49,8 @@ def audit(
     revision: str | None = None,
     dtype: str = "float32",
     trust_remote_code: bool = False,
+    engine: str = "local",
+    streaming: bool | None = None,
 ) -> AuditResult:
     """Audit a classifier with a template set.
 
@@ -61,6 +63,14 @@ def audit(
     cache
         SQLite cache path; the default is ``~/.cache/biasprobe/scores.sqlite``; ``None``
         disables caching.
+    dtype
+        ``float32``; ``int8``/``bfloat16``/``fast`` trade exactness for speed (the measured
+        difference from float32 goes to ``metadata["fast_mode"]``).
+    engine
+        ``"local"``, or ``"ray"`` / ``"ray://HOST:PORT"`` to score on a Ray actor pool.
+    streaming
+        Expand and score in chunks spooled to Parquet (bounded memory); ``None``: for sets
+        of 200,000 probes or more.
 
     Examples
     --------
@@ -74,7 +84,8 @@ def audit(
     started = time.perf_counter()
     tset = templates if isinstance(templates, TemplateSet) else load_template_set(templates)
     bound = bind(tset)
-    probes = expand(bound, max_probes=max_probes)
+    streamed = use_streaming(streaming, bound, max_probes=max_probes)
+    probes = None if streamed else expand(bound, max_probes=max_probes)
     timings["expand_s"] = time.perf_counter() - started
     t0 = time.perf_counter()
     scorer = load_scorer(
@@ -88,19 +99,26 @@ def audit(
     )
     timings["load_model_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    counts: dict[str, Any] = {"n_probes": len(probes)}
+    counts: dict[str, Any] = {"n_probes": bound.size()}
     cache_path = default_cache_path() if cache is USE_DEFAULT_CACHE else cache
     store = ScoreCache(cache_path) if cache_path is not None else None
     try:
-        scores = score_texts(
-            probes["text"].tolist(), scorer=scorer, cache=store, progress=progress, stats=counts
+        probes = score_probes(
+            bound,
+            probes,
+            scorer=scorer,
+            cache=store,
+            engine=engine,
+            progress=progress,
+            stats=counts,
+            max_probes=max_probes,
         )
     finally:
         if store is not None:
             store.close()
     timings["score_s"] = time.perf_counter() - t0
-    probes = attach_scores(probes, scores)
     meta = build_metadata(bound, scorer, counts=counts, timings=timings, cache=cache_path)
+    meta.update(engine=engine, streaming=streamed, fast_mode=scorer.info.get("fast_mode"))
     t0 = time.perf_counter()
     result = AuditResult(
         probes=probes,

@@ -3,6 +3,9 @@
 Rows are committed batch by batch, so an interrupted run keeps what it scored. WAL mode
 and a busy timeout let several processes share one cache file. A file that is not a
 readable SQLite database is moved aside (with a warning) and a fresh cache is started.
+Probabilities are stored as little-endian float64 bytes (rows written as JSON text by
+earlier versions are still read). One connection may be used from several threads, one
+call at a time (the scoring stage commits from its main thread while a worker scores).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ CREATE TABLE IF NOT EXISTS models (
     labels TEXT NOT NULL
 );
 """
-_QUERY_CHUNK = 500
+_QUERY_CHUNK = 900
 
 
 def default_cache_path() -> Path:
@@ -87,14 +90,14 @@ class ScoreCache:
                 [fingerprint, *chunk],
             ).fetchall()
             for text, probs in rows:
-                found[text] = np.asarray(json.loads(probs), dtype=np.float64)
+                found[text] = _decode(probs)
         return found
 
     def put_many(
         self, fingerprint: str, labels: Sequence[str], items: Iterable[tuple[str, np.ndarray]]
     ) -> None:
         """Store probabilities; committed before returning."""
-        rows = [(fingerprint, t, json.dumps([float(x) for x in p])) for t, p in items]
+        rows = [(fingerprint, t, np.asarray(p, dtype="<f8").tobytes()) for t, p in items]
         try:
             with self._conn:
                 self._conn.execute(
@@ -119,8 +122,14 @@ class ScoreCache:
         self.close()
 
 
+def _decode(probs: bytes | str) -> np.ndarray:
+    if isinstance(probs, bytes):
+        return np.frombuffer(probs, dtype="<f8").astype(np.float64)
+    return np.asarray(json.loads(probs), dtype=np.float64)
+
+
 def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=60.0, isolation_level="DEFERRED")
+    conn = sqlite3.connect(path, timeout=60.0, isolation_level="DEFERRED", check_same_thread=False)
     try:
         conn.execute("PRAGMA busy_timeout = 60000")
         conn.execute("PRAGMA journal_mode = WAL")

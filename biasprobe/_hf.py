@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from biasprobe._batching import Batch, Encoder, batches, prefetch
 from biasprobe._errors import ModelError, UsageError
 from biasprobe._labels import pick_score_label
 from biasprobe._scorer import hash_files, warn_pickle
@@ -20,14 +23,24 @@ TOKENIZER_FILES = (
     "tokenizer_config.json",
     "special_tokens_map.json",
 )
-DTYPES = ("float32", "bfloat16", "float16")
+DTYPES = ("float32", "bfloat16", "float16", "int8", "fast")
+FAST_CHECK_N = 128  # texts scored by both the fast and the float32 model
 
 
 class HFScorer:
     """A ``transformers`` sequence classifier as a scorer (dedup and cache happen upstream).
 
-    Texts are tokenised in one fast-tokenizer call, sorted by length and cut into batches
-    padded only to their own longest text, then run under ``torch.inference_mode()``.
+    Texts are tokenised in bulk by the Rust tokenizer, sorted by token count and cut into
+    batches padded only to their own longest text (no mask at all when a batch has one
+    length), then run under ``torch.inference_mode()``. On CUDA the batches are built in a
+    background thread ahead of the model and results stay on the GPU until the call ends.
+
+    ``dtype`` may be ``float32`` (default), ``bfloat16``, ``float16``, ``int8`` (dynamic
+    int8 quantisation of the linear layers, CPU) or ``fast`` (int8 on CPU, bfloat16 on
+    CUDA). Any mode other than float32 is checked against the float32 model on the first
+    texts it scores; ``info["fast_mode"]`` records the largest difference in probability.
+    A scorer pickles as its recipe (model reference and options), so a worker process
+    (the Ray engine) rebuilds it from the model files instead of receiving the weights.
     """
 
     def __init__(
@@ -41,28 +54,42 @@ class HFScorer:
         dtype: str = "float32",
         trust_remote_code: bool = False,
         max_length: int = 512,
+        check_fast_mode: bool = True,
     ) -> None:
-        import torch
-
-        if dtype not in DTYPES:
-            raise UsageError(f"unknown dtype {dtype!r}; valid: {', '.join(DTYPES)}")
+        self._recipe: dict[str, Any] = dict(
+            model=model,
+            device=device,
+            score_label=score_label,
+            batch_size=batch_size,
+            revision=revision,
+            dtype=dtype,
+            trust_remote_code=trust_remote_code,
+            max_length=max_length,
+        )
         self.model_ref = model
+        self.device_request = device
         self.batch_size = batch_size
         self.max_length = max_length
         self.device = resolve_device(device)
-        self.dtype = dtype
+        self.dtype = resolve_dtype(dtype, self.device)
         local = _local_dir(model)
-        self._model, self._tokenizer = _load(
+        clf, tokenizer = _load(
             model, local=local, revision=revision, trust_remote_code=trust_remote_code
         )
-        self._model.to(self.device, dtype=getattr(torch, dtype)).eval()
+        self._model, self._reference = prepare_model(clf, dtype=self.dtype, device=self.device)
+        if not check_fast_mode:
+            self._reference = None
+        self._encoder = Encoder(tokenizer, max_length=max_length)
+        self._tokenizer = tokenizer
         id2label = self._model.config.id2label
         self.labels = [str(id2label[i]) for i in range(len(id2label))]
         self.score_label = pick_score_label(self.labels, score_label, model=model)
         self._multi_label = self._model.config.problem_type == "multi_label_classification"
-        self._input_names = _forward_inputs(self._model)
+        self._token_types = "token_type_ids" in _forward_inputs(self._model)
         rev = None if local else _hub_commit(model, revision)
-        self.fingerprint: str | None = _fingerprint(model, local=local, revision=rev, dtype=dtype)
+        self.fingerprint: str | None = _fingerprint(
+            model, local=local, revision=rev, dtype=self.dtype
+        )
         self.info: dict[str, Any] = {
             "model": model,
             "kind": "local" if local else "hub",
@@ -72,53 +99,140 @@ class HFScorer:
             "score_label": self.score_label,
             "architecture": type(self._model).__name__,
             "device": str(self.device),
-            "dtype": dtype,
+            "dtype": self.dtype,
         }
+        if self._reference is not None:
+            self.info["fast_mode"] = {"mode": self.dtype, "reference": "float32"}
+
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        # a rebuilt copy (a Ray actor) scores; the fast-mode check belongs to the original
+        return (_rebuild, ({**self._recipe, "check_fast_mode": False},))
+
+    @property
+    def chunk_size(self) -> int:
+        """Texts per call that keep this device busy between cache commits."""
+        return 65_536 if self.device.type == "cuda" else 2048
 
     def token_lengths(self, texts: list[str]) -> np.ndarray:
-        """Token count of each text (used upstream to order texts by length)."""
-        enc = self._tokenizer(texts, truncation=True, max_length=self.max_length)
-        return np.fromiter((len(ids) for ids in enc["input_ids"]), dtype=np.int64, count=len(texts))
+        """Token count of each text (special tokens included, truncated)."""
+        return self._encoder.encode(list(texts))[1]
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        import torch
-
         if not texts:
             return np.zeros((0, len(self.labels)))
-        enc = self._tokenizer(
-            list(texts), truncation=True, max_length=self.max_length, return_attention_mask=False
-        )
-        ids = enc["input_ids"]
-        lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
-        order = np.argsort(lengths, kind="stable")
-        out = np.empty((len(texts), len(self.labels)), dtype=np.float64)
-        pad = self._tokenizer.pad_token_id or 0
-        with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                idx = order[start : start + self.batch_size]
-                batch, mask = _pad([ids[i] for i in idx], int(lengths[idx].max()), pad)
-                out[idx] = self._forward(batch, mask)
-        return out
+        texts = list(texts)
+        self.measure_deviation(texts[:FAST_CHECK_N])
+        return self._run(self._model, texts)
 
-    def _forward(self, input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def _run(self, model: Any, texts: list[str]) -> np.ndarray:
         import torch
 
-        ids = torch.from_numpy(input_ids).to(self.device)
-        inputs = {"input_ids": ids, "attention_mask": torch.from_numpy(mask).to(self.device)}
-        if "token_type_ids" in self._input_names:
+        cuda = self.device.type == "cuda"
+        block = max(4 * self.batch_size, 4096) if cuda else max(len(texts), 1)
+        prepared: Any = map(
+            self._tensors,
+            batches(self._encoder, texts, batch_size=self.batch_size, block_size=block),
+        )
+        if cuda:
+            prepared = prefetch(prepared)
+        index, outputs = [], []
+        with torch.inference_mode():
+            for rows, ids, mask in prepared:
+                index.append(rows)
+                outputs.append(self._forward(model, ids, mask))
+        probs = torch.cat(outputs).cpu().numpy().astype(np.float64)
+        out = np.empty((len(texts), len(self.labels)), dtype=np.float64)
+        out[np.concatenate(index)] = probs
+        return out
+
+    def _tensors(self, batch: Batch) -> tuple[np.ndarray, Any, Any]:
+        import torch
+
+        pin = self.device.type == "cuda"
+        ids = torch.from_numpy(batch.input_ids)
+        mask = None if batch.attention_mask is None else torch.from_numpy(batch.attention_mask)
+        if pin:
+            ids = ids.pin_memory()
+            mask = None if mask is None else mask.pin_memory()
+        return batch.index, ids, mask
+
+    def _forward(self, model: Any, ids: Any, mask: Any) -> Any:
+        import torch
+
+        ids = ids.to(self.device, non_blocking=True)
+        inputs: dict[str, Any] = {"input_ids": ids}
+        if mask is not None:
+            inputs["attention_mask"] = mask.to(self.device, non_blocking=True)
+        if self._token_types:
             inputs["token_type_ids"] = torch.zeros_like(ids)
-        logits = self._model(**inputs).logits.float()
-        probs = torch.sigmoid(logits) if self._multi_label else torch.softmax(logits, dim=-1)
-        return probs.cpu().numpy().astype(np.float64)
+        logits = model(**inputs).logits.float()
+        return torch.sigmoid(logits) if self._multi_label else torch.softmax(logits, dim=-1)
+
+    def measure_deviation(self, sample: list[str]) -> None:
+        """Once, for a non-float32 mode: compare it with float32 on ``sample``.
+
+        The result goes to ``info["fast_mode"]``; the float32 copy is then released.
+        """
+        if self._reference is None or not sample:
+            return
+        fast = self._run(self._model, sample)
+        exact = self._run(self._reference, sample)
+        diff = np.abs(fast - exact)
+        self.info["fast_mode"].update(
+            n_checked=len(sample),
+            max_abs_diff=float(diff.max()),
+            mean_abs_diff=float(diff.mean()),
+        )
+        self._reference = None
+        if self.device.type == "cuda":
+            import torch
+
+            torch.cuda.empty_cache()
 
 
-def _pad(rows: list[list[int]], width: int, pad: int) -> tuple[np.ndarray, np.ndarray]:
-    arr = np.full((len(rows), width), pad, dtype=np.int64)
-    mask = np.zeros((len(rows), width), dtype=np.int64)
-    for i, r in enumerate(rows):
-        arr[i, : len(r)] = r
-        mask[i, : len(r)] = 1
-    return arr, mask
+def _rebuild(recipe: dict[str, Any]) -> HFScorer:
+    return HFScorer(**recipe)
+
+
+def resolve_dtype(dtype: str, device: Any) -> str:
+    """The compute mode for ``dtype`` on ``device`` (``fast``: int8 on CPU, else bfloat16)."""
+    if dtype not in DTYPES:
+        raise UsageError(f"unknown dtype {dtype!r}; valid: {', '.join(DTYPES)}")
+    if dtype == "fast":
+        return "int8" if device.type == "cpu" else "bfloat16"
+    if dtype == "int8" and device.type != "cpu":
+        raise UsageError(
+            f"int8 quantisation runs on the CPU only, not on {device.type}; "
+            "use dtype bfloat16 (--fast bf16) or --device cpu"
+        )
+    return dtype
+
+
+def prepare_model(model: Any, *, dtype: str, device: Any) -> tuple[Any, Any]:
+    """``(model to run, float32 reference or None)`` on ``device`` in ``dtype`` mode."""
+    import torch
+
+    model.to(device, dtype=torch.float32).eval()
+    if dtype == "float32":
+        return model, None
+    if dtype == "int8":
+        return _quantize_int8(model), model
+    fast = copy.deepcopy(model).to(dtype=getattr(torch, dtype))
+    return fast, model
+
+
+def _quantize_int8(model: Any) -> Any:
+    import torch
+
+    quantize = getattr(getattr(torch.ao, "quantization", None), "quantize_dynamic", None)
+    if quantize is None:
+        raise ModelError(
+            f"this torch {torch.__version__} has no dynamic int8 quantisation; "
+            "use dtype bfloat16 (--fast bf16) or float32"
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao.quantization announces its move to torchao
+        return quantize(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=False)
 
 
 def resolve_device(device: str) -> Any:
