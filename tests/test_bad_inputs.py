@@ -494,32 +494,3 @@ def test_bom_and_crlf_templates_are_accepted(tmp_path: Path, audits: dict[str, P
     result = biasprobe.audit(tmp_path / "s.yaml", model=fake, cache=None, progress=False)
     assert result.probes["text"].iloc[0] == "In Afghanistan."
     assert "\r" not in "".join(result.probes["text"])
-
-
-def test_remote_code_needs_the_flag(
-    tmp_path: Path, stand_in_model: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    model = tmp_path / "remote"
-    model.mkdir()
-    for f in stand_in_model.iterdir():
-        (model / f.name).symlink_to(f)
-    cfg = json.loads((stand_in_model / "config.json").read_text())
-    cfg["auto_map"] = {"AutoModelForSequenceClassification": "modeling_evil.EvilModel"}
-    (model / "config.json").unlink()
-    (model / "config.json").write_text(json.dumps(cfg))
-    (model / "modeling_evil.py").write_text("raise SystemExit('remote code ran')\n")
-    code = main(
-        [
-            "audit",
-            "country",
-            "--model",
-            str(model),
-            "--out",
-            str(tmp_path / "o"),
-            "--no-cache",
-            "--no-progress",
-        ]
-    )
-    err = capsys.readouterr().err
-    assert code in (0, 2), err
-    assert "remote code ran" not in err
