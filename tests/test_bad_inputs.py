@@ -7,7 +7,6 @@ into a fresh folder; ``{tmp}``, ``{model}``, ``{data}`` and ``{audit}`` in argv 
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 

@@ -60,10 +60,8 @@ def hostile_set(root: Path) -> Path:
         f"value,iso3,region,lat,lon\n{rows}\n",
         encoding="utf-8",
     )
-    templates = "\n".join(
-        f"  - id: t{i}\n    text: {json.dumps(p.replace('{', '{{').replace('}', '}}') + ' in {country}.')}"
-        for i, p in enumerate(PAYLOADS[:6])
-    )
+    texts = [p.replace("{", "{{").replace("}", "}}") + " in {country}." for p in PAYLOADS[:6]]
+    templates = "\n".join(f"  - id: t{i}\n    text: {json.dumps(t)}" for i, t in enumerate(texts))
     (root / "hostile.yaml").write_text(
         f"name: hostile\ndescription: {json.dumps(PAYLOADS[2])}\nslots:\n"
         f"  country: {{lexicon: hostile.csv, neutral: a country}}\ntemplates:\n{templates}\n",
