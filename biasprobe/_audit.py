@@ -15,7 +15,7 @@ import pandas as pd
 
 from biasprobe._cache import ScoreCache, default_cache_path
 from biasprobe._expand import DEFAULT_MAX_PROBES, BoundSet, bind, expand
-from biasprobe._result import AuditResult
+from biasprobe._result import AuditResult, check_statistics_options
 from biasprobe._scorer import DEFAULT_MODEL, Scorer, load_scorer
 from biasprobe._stream import score_probes, use_streaming
 from biasprobe._templates import TemplateSet, load_template_set
@@ -80,6 +80,7 @@ def audit(
     >>> result.by_group("country")["mean"].eq(0.5).all()
     np.True_
     """
+    check_statistics_options(n_bootstrap=n_bootstrap, confidence=confidence)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     tset = templates if isinstance(templates, TemplateSet) else load_template_set(templates)

@@ -58,8 +58,7 @@ class AuditResult:
         confidence: float = 0.95,
     ) -> None:
         _check_probes(probes, slots)
-        if not 0 < confidence < 1:
-            raise UsageError(f"confidence must be between 0 and 1, got {confidence}")
+        check_statistics_options(n_bootstrap=n_bootstrap, confidence=confidence)
         self.probes = _with_deltas(probes)
         self.slots = list(slots)
         self.boot = Bootstrap(n_resamples=n_bootstrap, confidence=confidence, seed=seed)
@@ -194,6 +193,14 @@ class AuditResult:
         head = "".join(f"<li>{html.escape(line)}</li>" for line in self.summary().split("\n"))
         table = self.by_group().head(10).to_html(index=False, float_format=lambda x: f"{x:.3f}")
         return f"<div><strong>biasprobe audit</strong><ul>{head}</ul>{table}</div>"
+
+
+def check_statistics_options(*, n_bootstrap: int, confidence: float) -> None:
+    """Reject bootstrap settings that cannot work, before any scoring starts."""
+    if not 0 < confidence < 1:
+        raise UsageError(f"confidence must be between 0 and 1, got {confidence}")
+    if n_bootstrap < 1:
+        raise UsageError(f"n_bootstrap must be at least 1, got {n_bootstrap}")
 
 
 def load_audit(path: str | Path) -> AuditResult:

@@ -332,6 +332,12 @@ CASES: list[tuple[str, dict[str, str | bytes], list[str], str]] = [
         "confidence must be between 0 and 1",
     ),
     (
+        "zero bootstrap resamples",
+        {},
+        ["audit", "country", "--model", "{model}", "--n-bootstrap", "0"],
+        "n_bootstrap must be at least 1",
+    ),
+    (
         "check on a non-audit dir",
         {"empty/x.txt": ""},
         ["check", "{tmp}/empty", "--check", "flip_rate < 5%"],
