@@ -67,14 +67,18 @@ class AuditResult:
         self._groups, self._gaps = self._compute()
 
     def _compute(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        scored = self.probes[~self.probes["is_baseline"]]
+        scored = ~self.probes["is_baseline"]
         groups, gaps = [], []
         for slot in self.slots:
-            rows = scored[scored[slot].notna()]
+            # only the columns the statistics read: a million-probe table is not copied
+            keep = scored & self.probes[slot].notna()
+            rows = self.probes.loc[keep, ["template_id", slot, "score", "delta"]]
             summary, reps = group_summary(rows, slot, self.boot)
             paired = template_cluster_means(rows, slot, self.boot)
             gap = gap_row(summary, reps if paired is None else paired, self.boot)
-            summary = summary.merge(_slot_metadata(rows, slot), on="value", how="left")
+            meta_cols = [c for c in self.probes.columns if c == slot or c.startswith(f"{slot}_")]
+            meta = _slot_metadata(self.probes.loc[keep, meta_cols], slot)
+            summary = summary.merge(meta, on="value", how="left")
             groups.append(summary.sort_values("mean", ascending=False))
             gaps.append({"slot": slot, "template_id": "all", **gap})
             for tid, trows in rows.groupby("template_id", sort=False):
@@ -240,19 +244,16 @@ def _check_probes(probes: pd.DataFrame, slots: list[str]) -> None:
 
 
 def _with_deltas(probes: pd.DataFrame) -> pd.DataFrame:
-    out = probes.copy()
-    base = (
-        out.loc[out["is_baseline"]].drop_duplicates("template_id").set_index("template_id")["score"]
-    )
-    out["baseline_score"] = out["template_id"].map(base).astype(float)
-    out["delta"] = out["score"] - out["baseline_score"]
-    return out
+    baselines = probes.loc[probes["is_baseline"]].drop_duplicates("template_id")
+    base = baselines.set_index("template_id")["score"]
+    baseline_score = probes["template_id"].map(base).astype(float)
+    return probes.assign(baseline_score=baseline_score, delta=probes["score"] - baseline_score)
 
 
 def _slot_metadata(rows: pd.DataFrame, slot: str) -> pd.DataFrame:
     prefix = f"{slot}_"
     cols = [c for c in rows.columns if c.startswith(prefix) and not c.startswith(("score", "p_"))]
-    meta = rows[[slot, *cols]].drop_duplicates(slot)
+    meta = rows.drop_duplicates(slot)[[slot, *cols]]
     meta.columns = ["value", *(c[len(prefix) :] for c in cols)]
     meta["value"] = meta["value"].astype(str)
     return meta.reset_index(drop=True)
