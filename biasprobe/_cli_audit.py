@@ -26,6 +26,12 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--confidence", type=float, default=0.95, help="CI level (default: 0.95)")
     p.add_argument("--max-probes", type=int, default=5_000_000, help="refuse larger expansions")
+    p.add_argument(
+        "--engine",
+        default="local",
+        type=_engine,
+        help="local, ray (local Ray or $RAY_ADDRESS) or ray://HOST:PORT (default: local)",
+    )
     p.set_defaults(func=run_audit)
 
 
@@ -44,14 +50,9 @@ def add_scoring_options(p: argparse.ArgumentParser) -> None:
         type=_fast_mode,
         default=argparse.SUPPRESS,
         metavar="MODE",
-        help="opt-in approximate speed-up: int8 (CPU), bf16, or auto (int8 on CPU, bf16 on "
-        "CUDA); its measured difference from float32 is recorded in audit.json",
-    )
-    p.add_argument(
-        "--engine",
-        default="local",
-        type=_engine,
-        help="local, ray (local Ray or $RAY_ADDRESS) or ray://HOST:PORT (default: local)",
+        help="opt-in approximate speed-up: bf16, int8 (CPU only, least exact), or auto (bf16 "
+        "where the hardware has it, else int8); its difference from float32 is measured on "
+        "the first texts and recorded in audit.json",
     )
     p.add_argument("--score-label", default=None, help="label whose probability is the score")
     p.add_argument("--revision", default=None, help="Hub revision (branch, tag or commit)")

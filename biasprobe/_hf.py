@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import json
 import warnings
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ TOKENIZER_FILES = (
 )
 DTYPES = ("float32", "bfloat16", "float16", "int8", "fast")
 FAST_CHECK_N = 128  # texts scored by both the fast and the float32 model
+FAST_WARN_DIFF = 0.05  # warn when a fast mode moves a probability further than this
 
 
 class HFScorer:
@@ -36,9 +38,10 @@ class HFScorer:
     background thread ahead of the model and results stay on the GPU until the call ends.
 
     ``dtype`` may be ``float32`` (default), ``bfloat16``, ``float16``, ``int8`` (dynamic
-    int8 quantisation of the linear layers, CPU) or ``fast`` (int8 on CPU, bfloat16 on
-    CUDA). Any mode other than float32 is checked against the float32 model on the first
-    texts it scores; ``info["fast_mode"]`` records the largest difference in probability.
+    int8 quantisation of the linear layers, CPU only, least exact) or ``fast`` (bfloat16
+    on CUDA and on CPUs with native bfloat16, else int8). Any mode other than float32 is
+    checked against the float32 model on the first texts it scores: ``info["fast_mode"]``
+    records the largest difference in probability, with a warning above 0.05.
     A scorer pickles as its recipe (model reference and options), so a worker process
     (the Ray engine) rebuilds it from the model files instead of receiving the weights.
     """
@@ -102,11 +105,20 @@ class HFScorer:
             "dtype": self.dtype,
         }
         if self._reference is not None:
-            self.info["fast_mode"] = {"mode": self.dtype, "reference": "float32"}
+            self.info["fast_mode"] = {
+                "mode": self.dtype,
+                "reference": "float32",
+                "benchmark": fast_mode_record(self.dtype),
+            }
 
     def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
         # a rebuilt copy (a Ray actor) scores; the fast-mode check belongs to the original
         return (_rebuild, ({**self._recipe, "check_fast_mode": False},))
+
+    @property
+    def overlap(self) -> bool:
+        """Build batches in a background thread, ahead of the model (on CUDA)."""
+        return bool(self.device.type == "cuda")
 
     @property
     def chunk_size(self) -> int:
@@ -127,13 +139,12 @@ class HFScorer:
     def _run(self, model: Any, texts: list[str]) -> np.ndarray:
         import torch
 
-        cuda = self.device.type == "cuda"
-        block = max(4 * self.batch_size, 4096) if cuda else max(len(texts), 1)
+        block = max(4 * self.batch_size, 4096) if self.overlap else max(len(texts), 1)
         prepared: Any = map(
             self._tensors,
             batches(self._encoder, texts, batch_size=self.batch_size, block_size=block),
         )
-        if cuda:
+        if self.overlap:
             prepared = prefetch(prepared)
         index, outputs = [], []
         with torch.inference_mode():
@@ -178,12 +189,19 @@ class HFScorer:
         fast = self._run(self._model, sample)
         exact = self._run(self._reference, sample)
         diff = np.abs(fast - exact)
-        self.info["fast_mode"].update(
-            n_checked=len(sample),
-            max_abs_diff=float(diff.max()),
-            mean_abs_diff=float(diff.mean()),
+        check = self.info["fast_mode"]
+        check.update(
+            n_checked=len(sample), max_abs_diff=float(diff.max()), mean_abs_diff=float(diff.mean())
         )
         self._reference = None
+        if check["max_abs_diff"] > FAST_WARN_DIFF:
+            warnings.warn(
+                f"fast mode {self.dtype} changed probabilities by up to "
+                f"{check['max_abs_diff']:.3f} (mean {check['mean_abs_diff']:.4f}) on "
+                f"{len(sample)} texts compared with float32; use float32 for final figures",
+                UserWarning,
+                stacklevel=3,
+            )
         if self.device.type == "cuda":
             import torch
 
@@ -195,17 +213,33 @@ def _rebuild(recipe: dict[str, Any]) -> HFScorer:
 
 
 def resolve_dtype(dtype: str, device: Any) -> str:
-    """The compute mode for ``dtype`` on ``device`` (``fast``: int8 on CPU, else bfloat16)."""
+    """The compute mode for ``dtype`` on ``device``.
+
+    ``fast`` is bfloat16 on CUDA and on CPUs with native bfloat16 (AVX512-BF16, AMX),
+    float16 on MPS, and int8 on other CPUs (less exact: see ``data/fast_modes.json``).
+    """
     if dtype not in DTYPES:
         raise UsageError(f"unknown dtype {dtype!r}; valid: {', '.join(DTYPES)}")
     if dtype == "fast":
-        return "int8" if device.type == "cpu" else "bfloat16"
+        if device.type == "cpu":
+            return "bfloat16" if cpu_has_bf16() else "int8"
+        return "float16" if device.type == "mps" else "bfloat16"
     if dtype == "int8" and device.type != "cpu":
         raise UsageError(
             f"int8 quantisation runs on the CPU only, not on {device.type}; "
             "use dtype bfloat16 (--fast bf16) or --device cpu"
         )
     return dtype
+
+
+def cpu_has_bf16() -> bool:
+    """Whether this CPU runs bfloat16 matmuls natively (through oneDNN)."""
+    import torch
+
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
 
 
 def prepare_model(model: Any, *, dtype: str, device: Any) -> tuple[Any, Any]:
@@ -230,9 +264,17 @@ def _quantize_int8(model: Any) -> Any:
             f"this torch {torch.__version__} has no dynamic int8 quantisation; "
             "use dtype bfloat16 (--fast bf16) or float32"
         )
+    qconfig = torch.ao.quantization.per_channel_dynamic_qconfig
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.ao.quantization announces its move to torchao
-        return quantize(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=False)
+        return quantize(model, {torch.nn.Linear: qconfig}, inplace=False)
+
+
+def fast_mode_record(mode: str) -> dict[str, Any]:
+    """What the benchmark measured for ``mode`` (``data/fast_modes.json``)."""
+    path = Path(__file__).parent / "data" / "fast_modes.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    return dict(record["modes"].get(mode, {}), source=record.get("source"))
 
 
 def resolve_device(device: str) -> Any:
