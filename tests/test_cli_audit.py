@@ -10,25 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _direct import direct_probabilities
 
 from biasprobe.cli import main
 
 COUNTRY_SET_CACHE: dict[str, Path] = {}
-
-
-def direct_positive(model_dir: Path, texts: list[str]) -> np.ndarray:
-    """P(POSITIVE) from transformers directly, in padded batches of 32."""
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    tok = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
-    out = []
-    with torch.no_grad():
-        for i in range(0, len(texts), 32):
-            enc = tok(texts[i : i + 32], padding=True, return_tensors="pt")
-            out.append(torch.softmax(model(**enc).logits, dim=-1)[:, 1].numpy())
-    return np.concatenate(out)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +76,7 @@ def test_country_audit_writes_the_contract(country_audit: Path) -> None:
 @pytest.mark.model
 def test_every_score_equals_a_direct_model_call(country_audit: Path, stand_in_model: Path) -> None:
     probes = pd.read_parquet(country_audit / "probes.parquet")
-    expected = direct_positive(stand_in_model, probes["text"].tolist())
+    expected = direct_probabilities(stand_in_model, probes["text"].tolist(), batch_size=32)[:, 1]
     np.testing.assert_allclose(probes["score"].to_numpy(), expected, atol=1e-5)
     np.testing.assert_allclose(probes["p_NEGATIVE"] + probes["p_POSITIVE"], 1.0, atol=1e-6)
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from _direct import direct_probabilities
 from scipy import stats
 
 from biasprobe._compare import ComparisonResult, compare, finding
@@ -40,23 +41,6 @@ class CountingScorer:
     def __call__(self, texts: list[str]) -> np.ndarray:
         pos = np.array([fake_probability(t) for t in texts])
         return np.column_stack([1 - pos, pos])
-
-
-def direct_probabilities(model_dir: Path, texts: list[str]) -> np.ndarray:
-    """P(label) per text straight from transformers (no biasprobe code involved)."""
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
-    out = []
-    with torch.inference_mode():
-        for start in range(0, len(texts), 64):
-            enc = tokenizer(
-                texts[start : start + 64], padding=True, truncation=True, return_tensors="pt"
-            )
-            out.append(torch.softmax(model(**enc).logits, dim=-1).numpy())
-    return np.concatenate(out)
 
 
 def flat(texts: list[str]) -> list[list[float]]:
@@ -296,7 +280,7 @@ def test_cli_real_run_on_the_stand_in(
     assert "winobias: n=12" in printed and "stereoset: n=12" in printed
     pairs = pd.read_parquet(out / "pairs.parquet")
     assert sorted(set(pairs["benchmark"])) == ["stereoset", "winobias"]
-    direct = direct_probabilities(stand_in_model, pairs["text_a"].tolist())
+    direct = direct_probabilities(stand_in_model, pairs["text_a"].tolist(), batch_size=64)
     assert pairs["score_a"].to_numpy() == pytest.approx(direct[:, 1], abs=1e-5)
     assert pairs["p_NEGATIVE_a"].to_numpy() == pytest.approx(direct[:, 0], abs=1e-5)
     meta = json.loads((out / "compare.json").read_text())
@@ -317,7 +301,7 @@ def test_stand_in_sst2_utility_equals_direct_computation(
     )
     row = result.utility().iloc[0]
     sst2 = load_sst2(data_dir=datasets_dir)
-    probs = direct_probabilities(stand_in_model, sst2["text"].tolist())
+    probs = direct_probabilities(stand_in_model, sst2["text"].tolist(), batch_size=64)
     y, pred = sst2["label"].to_numpy(), probs.argmax(axis=1)
     tp = np.sum((pred == 1) & (y == 1))
     assert row["accuracy"] == pytest.approx(np.mean(pred == y), abs=1e-12)

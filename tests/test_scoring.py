@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _direct import direct_probabilities
 
 import biasprobe
 from biasprobe import CallableScorer, ModelError, ScoreCache, load_scorer, score_texts
@@ -19,21 +20,6 @@ TEXTS = [
     "A dreadful, boring mess of a movie that I would not recommend to anyone at all.",
     "Great.",
 ]
-
-
-def direct_probabilities(model_dir: Path, texts: list[str]) -> np.ndarray:
-    """The model called directly through transformers: softmax of logits, one text at a time."""
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    tok = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
-    rows = []
-    with torch.no_grad():
-        for text in texts:
-            logits = model(**tok(text, return_tensors="pt")).logits
-            rows.append(torch.softmax(logits, dim=-1)[0].numpy())
-    return np.array(rows)
 
 
 @pytest.mark.model

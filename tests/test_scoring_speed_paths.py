@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from _direct import direct_probabilities
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -41,24 +42,9 @@ FAST_MODES = json.loads(
 )
 
 
-def direct(model_dir: Path, texts: list[str]) -> np.ndarray:
-    """Softmax of the model's logits, one text at a time, straight through transformers."""
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    tok = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
-    rows = []
-    with torch.no_grad():
-        for text in texts:
-            enc = tok(text, return_tensors="pt", truncation=True, max_length=512)
-            rows.append(torch.softmax(model(**enc).logits, dim=-1)[0].numpy())
-    return np.array(rows, dtype=np.float64)
-
-
 @pytest.fixture(scope="module")
 def reference(stand_in_model: Path) -> np.ndarray:
-    return direct(stand_in_model, TEXTS)
+    return direct_probabilities(stand_in_model, TEXTS)
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +228,7 @@ def test_fast_mode_within_recorded_tolerance(
 ) -> None:
     record = FAST_MODES["modes"][mode]
     recorded = record["tolerance"]
-    exact = direct(stand_in_model, country_texts)
+    exact = direct_probabilities(stand_in_model, country_texts)
     scorer = load_scorer(str(stand_in_model), device="cpu", dtype=mode)
     warns = pytest.warns(UserWarning, match=rf"fast mode {mode} changed probabilities by up to")
     with warns if record["warns_on_stand_in"] else contextlib.nullcontext():
