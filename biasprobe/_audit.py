@@ -11,8 +11,6 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from biasprobe._cache import ScoreCache, default_cache_path
 from biasprobe._expand import DEFAULT_MAX_PROBES, BoundSet, bind, expand
 from biasprobe._result import AuditResult, check_statistics_options
@@ -131,15 +129,6 @@ def audit(
     )
     result.metadata["timings"]["stats_s"] = time.perf_counter() - t0
     return result
-
-
-def attach_scores(probes: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
-    """Put the score columns of ``scores`` (same row order) onto ``probes``."""
-    out = probes.reset_index(drop=True).copy()
-    for col in scores.columns:
-        if col != "text":
-            out[col] = scores[col].to_numpy()
-    return out
 
 
 def build_metadata(
