@@ -96,25 +96,32 @@ def cache_arg(args: argparse.Namespace) -> Any:
     return args.cache if args.cache is not None else USE_DEFAULT_CACHE
 
 
+def scoring_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword options of ``add_scoring_options`` (plus seed/bootstrap) for the API."""
+    return {
+        "device": args.device,
+        "batch_size": args.batch_size,
+        "score_label": args.score_label,
+        "cache": cache_arg(args),
+        "revision": args.revision,
+        "dtype": args.dtype,
+        "trust_remote_code": args.trust_remote_code,
+        "progress": not args.no_progress,
+        "seed": args.seed,
+        "n_bootstrap": args.n_bootstrap,
+        "confidence": args.confidence,
+    }
+
+
 def run_audit(args: argparse.Namespace) -> int:
     from biasprobe._audit import audit
 
     result = audit(
         args.templates,
         model=args.model,
-        device=args.device,
-        batch_size=args.batch_size,
-        score_label=args.score_label,
-        cache=cache_arg(args),
-        seed=args.seed,
-        n_bootstrap=args.n_bootstrap,
-        confidence=args.confidence,
         max_probes=args.max_probes,
-        progress=not args.no_progress,
-        revision=args.revision,
-        dtype=args.dtype,
-        trust_remote_code=args.trust_remote_code,
         engine=args.engine,
+        **scoring_kwargs(args),
     )
     result.metadata["command"] = ["biasprobe", *sys.argv[1:]]
     out = result.save(args.out)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from biasprobe._cli_audit import add_scoring_options, cache_arg
+from biasprobe._cli_audit import add_scoring_options, scoring_kwargs
 
 BENCHMARK_CHOICES = ("winobias", "stereoset", "crows-pairs", "all")
 
@@ -64,19 +64,9 @@ def run(args: argparse.Namespace) -> int:
         args.benchmark or "all",
         models=args.model,
         data_dir=args.data_dir,
-        cache=cache_arg(args),
-        batch_size=args.batch_size,
-        device=args.device,
-        score_label=args.score_label,
-        revision=args.revision,
-        dtype=args.dtype,
-        trust_remote_code=args.trust_remote_code,
-        seed=args.seed,
-        n_bootstrap=args.n_bootstrap,
-        confidence=args.confidence,
         limit=args.limit,
         utility=not args.no_utility,
-        progress=not args.no_progress,
+        **scoring_kwargs(args),
     )
     result.metadata["command"] = ["biasprobe", *sys.argv[1:]]
     out = result.save(args.out)
