@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +122,7 @@ def run_audit(args: argparse.Namespace) -> int:
         engine=args.engine,
         **scoring_kwargs(args),
     )
-    result.metadata["command"] = ["biasprobe", *sys.argv[1:]]
+    result.metadata["command"] = ["biasprobe", *args.argv]
     out = result.save(args.out)
     print(result.summary())
     print(f"wrote {out}/probes.parquet, groups.csv, templates.csv, gaps.csv, audit.json")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         utility=not args.no_utility,
         **scoring_kwargs(args),
     )
-    result.metadata["command"] = ["biasprobe", *sys.argv[1:]]
+    result.metadata["command"] = ["biasprobe", *args.argv]
     out = result.save(args.out)
     print("\n".join(result.report_lines()))
     print(f"wrote {out}/pairs.parquet, summary.csv, utility.csv, comparison.png, compare.json")

@@ -53,6 +53,7 @@ def _one_line_warning(command: str) -> Callable[..., None]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded in outputs
     if args.version:
         from biasprobe import __version__
 

@@ -66,10 +66,8 @@ def test_country_audit_writes_the_contract(country_audit: Path) -> None:
     assert meta["model"]["fingerprint"].startswith("local:")
     assert meta["packages"]["torch"] and meta["packages"]["transformers"]
     assert meta["seed"] == 0 and meta["template_set"]["name"] == "country"
-    assert (
-        meta["command"][:3] == ["biasprobe", "audit", "country"]
-        or meta["command"][0] == "biasprobe"
-    )
+    assert meta["command"][:4] == ["biasprobe", "audit", "country", "--model"]
+    assert meta["command"][-1] == "--no-progress"
     assert len(meta["template_set"]["templates"]) >= 8
 
 

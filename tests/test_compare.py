@@ -285,7 +285,7 @@ def test_cli_real_run_on_the_stand_in(
     assert pairs["p_NEGATIVE_a"].to_numpy() == pytest.approx(direct[:, 0], abs=1e-5)
     meta = json.loads((out / "compare.json").read_text())
     assert meta["models"][0]["fingerprint"].startswith("local:")
-    assert meta["command"][:1] == ["biasprobe"]
+    assert meta["command"] == ["biasprobe", "compare", *args]
     # a second run is served from the cache and gives identical scores
     assert main(["compare", *args]) == 0
     again = pd.read_parquet(out / "pairs.parquet")
