@@ -47,12 +47,12 @@ def copy_benchmark(datasets_dir: Path, tmp_path: Path, name: str) -> Path:
 # ---------------------------------------------------------------- shipped copies
 
 
-@pytest.mark.parametrize("benchmark", BENCHMARKS)
-def test_schema_is_shared(datasets_dir: Path, benchmark: str) -> None:
-    pairs = load_pairs(benchmark, data_dir=datasets_dir)
-    assert list(pairs.columns) == [*PAIR_COLUMNS, *EXTRA_COLUMNS[benchmark]]
+@pytest.mark.parametrize("bench_name", BENCHMARKS)
+def test_schema_is_shared(datasets_dir: Path, bench_name: str) -> None:
+    pairs = load_pairs(bench_name, data_dir=datasets_dir)
+    assert list(pairs.columns) == [*PAIR_COLUMNS, *EXTRA_COLUMNS[bench_name]]
     assert pairs["pair_id"].is_unique
-    assert set(pairs["benchmark"]) == {benchmark}
+    assert set(pairs["benchmark"]) == {bench_name}
     assert (pairs["text_a"] != pairs["text_b"]).all()
 
 
@@ -520,10 +520,10 @@ def test_hub_failure_is_a_data_error(
 
 
 @pytest.mark.online
-@pytest.mark.parametrize("benchmark", BENCHMARKS)
-def test_hub_matches_local_copy(benchmark: str, datasets_dir: Path) -> None:
-    hub = load_pairs(benchmark)
-    local = load_pairs(benchmark, data_dir=datasets_dir)
+@pytest.mark.parametrize("bench_name", BENCHMARKS)
+def test_hub_matches_local_copy(bench_name: str, datasets_dir: Path) -> None:
+    hub = load_pairs(bench_name)
+    local = load_pairs(bench_name, data_dir=datasets_dir)
     assert len(hub) == len(local)
     assert hub["text_a"].tolist() == local["text_a"].tolist()
     assert hub["text_b"].tolist() == local["text_b"].tolist()
