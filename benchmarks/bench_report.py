@@ -31,7 +31,7 @@ def fake_model(texts: list[str]) -> np.ndarray:
 
 
 def build_inputs(root: Path, data_dir: Path) -> list[Path]:
-    from biasprobe._compare import compare
+    from biasprobe.comparisons._compare import compare
 
     t0 = time.perf_counter()
     audit = biasprobe.audit("country", model=fake_model, cache=None, progress=False)

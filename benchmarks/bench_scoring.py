@@ -122,8 +122,8 @@ def random_model(arch: Path, out: Path) -> Path:
 
 
 def template_texts() -> list[str]:
-    from biasprobe._expand import expand
-    from biasprobe._templates import load_template_set
+    from biasprobe.probes._expand import expand
+    from biasprobe.probes._template_set import load_template_set
 
     return expand(load_template_set("country"))["text"].tolist()
 
@@ -337,7 +337,7 @@ def _onnxruntime(
 
 
 def _ort_run(session: Any, scorer: Any, texts: list[str]) -> np.ndarray:
-    from biasprobe._batching import batches
+    from biasprobe.scoring._batching import batches
 
     out = np.empty((len(texts), 2))
     for b in batches(scorer._encoder, texts, batch_size=64, block_size=len(texts)):

@@ -7,7 +7,6 @@ True
 
 from __future__ import annotations
 
-from importlib import metadata as _metadata
 from typing import TYPE_CHECKING
 
 from biasprobe._errors import (
@@ -20,72 +19,70 @@ from biasprobe._errors import (
     ThresholdFailure,
     UsageError,
 )
+from biasprobe._provenance import biasprobe_version
 
-try:
-    __version__ = _metadata.version("biasprobe")
-except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
+__version__ = biasprobe_version()
 
 # Every stage is imported on first use, so that `import biasprobe` (and the pytest plugin,
 # and the CLI's start-up) costs milliseconds: pandas, torch, matplotlib and geopandas load
 # only when a function that needs them is called.
 _LAZY = {
-    "audit": "biasprobe._audit",
-    "ScoreCache": "biasprobe._cache",
-    "default_cache_path": "biasprobe._cache",
-    "bind": "biasprobe._expand",
-    "expand": "biasprobe._expand",
-    "iter_probes": "biasprobe._expand",
-    "Lexicon": "biasprobe._lexicon",
-    "load_lexicon": "biasprobe._lexicon",
-    "shipped_lexicons": "biasprobe._lexicon",
-    "AuditResult": "biasprobe._result",
-    "Estimate": "biasprobe._result",
-    "load_audit": "biasprobe._result",
-    "DEFAULT_MODEL": "biasprobe._scorer",
-    "CallableScorer": "biasprobe._scorer",
-    "Scorer": "biasprobe._scorer",
-    "load_scorer": "biasprobe._scorer",
-    "score_texts": "biasprobe._scoring",
-    "TemplateSet": "biasprobe._templates",
-    "load_template_set": "biasprobe._templates",
-    "shipped_sets": "biasprobe._templates",
+    "audit": "biasprobe.audits._audit",
+    "ScoreCache": "biasprobe.scoring._cache",
+    "default_cache_path": "biasprobe.scoring._cache",
+    "bind": "biasprobe.probes._expand",
+    "expand": "biasprobe.probes._expand",
+    "iter_probes": "biasprobe.probes._expand",
+    "Lexicon": "biasprobe.probes._lexicon",
+    "load_lexicon": "biasprobe.probes._lexicon",
+    "shipped_lexicons": "biasprobe.probes._lexicon",
+    "AuditResult": "biasprobe.audits._result",
+    "Estimate": "biasprobe.audits._result",
+    "load_audit": "biasprobe.audits._result",
+    "DEFAULT_MODEL": "biasprobe.scoring._scorer",
+    "CallableScorer": "biasprobe.scoring._scorer",
+    "Scorer": "biasprobe.scoring._scorer",
+    "load_scorer": "biasprobe.scoring._scorer",
+    "score_texts": "biasprobe.scoring._score_texts",
+    "TemplateSet": "biasprobe.probes._template_set",
+    "load_template_set": "biasprobe.probes._template_set",
+    "shipped_sets": "biasprobe.probes._template_set",
     # maps (matplotlib, geopandas)
-    "country_map_svg": "biasprobe._maps_svg",
-    "country_table": "biasprobe._maps",
-    "load_world": "biasprobe._geometry",
-    "plot_country_map": "biasprobe._maps",
-    "plot_region_means": "biasprobe._maps_regions",
-    "plot_small_multiples": "biasprobe._maps",
-    "region_means": "biasprobe._maps_regions",
-    "save_figure": "biasprobe._maps_svg",
+    "country_map_svg": "biasprobe.maps._svg",
+    "country_table": "biasprobe.maps._choropleth",
+    "load_world": "biasprobe.maps._geometry",
+    "plot_country_map": "biasprobe.maps._choropleth",
+    "plot_region_means": "biasprobe.maps._regions",
+    "plot_small_multiples": "biasprobe.maps._choropleth",
+    "region_means": "biasprobe.maps._regions",
+    "save_figure": "biasprobe.maps._svg",
     # threshold checks (pytest plugin, biasprobe check)
-    "CheckedAudit": "biasprobe._expect",
-    "expect": "biasprobe._expect",
-    "load_baseline": "biasprobe._checks",
-    "save_baseline": "biasprobe._checks",
+    "CheckedAudit": "biasprobe.checks._expect",
+    "expect": "biasprobe.checks._expect",
+    "load_baseline": "biasprobe.checks._verdicts",
+    "save_baseline": "biasprobe.checks._verdicts",
     # HTML report and model-card section (jinja2, maps)
-    "build_card": "biasprobe._card",
-    "build_report": "biasprobe._report",
+    "build_card": "biasprobe.report._card",
+    "build_report": "biasprobe.report._html",
     # benchmark comparisons (WinoBias, StereoSet, CrowS-Pairs) and paired statistics
-    "ComparisonResult": "biasprobe._compare",
-    "compare": "biasprobe._compare",
-    "load_pairs": "biasprobe._pairs",
-    "paired_stats": "biasprobe._paired_stats",
-    "load_sst2": "biasprobe._utility",
-    "classification_metrics": "biasprobe._utility",
+    "ComparisonResult": "biasprobe.comparisons._compare",
+    "compare": "biasprobe.comparisons._compare",
+    "load_pairs": "biasprobe.comparisons._pairs",
+    "paired_stats": "biasprobe.stats._paired",
+    "load_sst2": "biasprobe.comparisons._sst2",
+    "classification_metrics": "biasprobe.comparisons._sst2",
 }
 
 
 if TYPE_CHECKING:  # static type checkers see the real objects
-    from biasprobe._audit import audit
-    from biasprobe._cache import ScoreCache, default_cache_path
-    from biasprobe._expand import bind, expand, iter_probes
-    from biasprobe._lexicon import Lexicon, load_lexicon, shipped_lexicons
-    from biasprobe._result import AuditResult, Estimate, load_audit
-    from biasprobe._scorer import DEFAULT_MODEL, CallableScorer, Scorer, load_scorer
-    from biasprobe._scoring import score_texts
-    from biasprobe._templates import TemplateSet, load_template_set, shipped_sets
+    from biasprobe.audits._audit import audit
+    from biasprobe.audits._result import AuditResult, Estimate, load_audit
+    from biasprobe.probes._expand import bind, expand, iter_probes
+    from biasprobe.probes._lexicon import Lexicon, load_lexicon, shipped_lexicons
+    from biasprobe.probes._template_set import TemplateSet, load_template_set, shipped_sets
+    from biasprobe.scoring._cache import ScoreCache, default_cache_path
+    from biasprobe.scoring._score_texts import score_texts
+    from biasprobe.scoring._scorer import DEFAULT_MODEL, CallableScorer, Scorer, load_scorer
 
 
 def __dir__() -> list[str]:

@@ -117,7 +117,7 @@ def comparison(factory: pytest.TempPathFactory, datasets: Path) -> Path:
     """A comparison directory: two fake models on 40 pairs of each benchmark, with SST-2."""
 
     def build(root: Path) -> Path:
-        from biasprobe._compare import compare
+        from biasprobe.comparisons._compare import compare
 
         result = compare(
             "all",

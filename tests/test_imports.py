@@ -14,7 +14,7 @@ HEAVY = ("pandas", "torch", "transformers", "matplotlib", "geopandas", "scipy")
     "code",
     [
         "import biasprobe",
-        "import biasprobe._plugin",
+        "import biasprobe.pytest_plugin",
         "import biasprobe.cli; biasprobe.cli.build_parser()",
     ],
 )

@@ -1,0 +1,1 @@
+"""Template audits: the recipe (``audit``), streaming scoring, and ``AuditResult``."""

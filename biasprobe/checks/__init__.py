@@ -1,0 +1,1 @@
+"""Threshold checks: expressions, metrics, CI-aware verdicts, baselines, ``expect``."""

@@ -1,0 +1,1 @@
+"""Benchmark and pair-set comparisons: pair loaders, SST-2 utility, ``compare``."""

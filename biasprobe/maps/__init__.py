@@ -1,0 +1,1 @@
+"""Per-country maps: choropleths, small multiples, SVG tooltips, region charts."""

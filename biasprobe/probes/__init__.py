@@ -1,0 +1,1 @@
+"""Probe building: template sets, lexicons, expansion into probe tables, grammar, validation."""

@@ -1,0 +1,213 @@
+"""Expansion: template sets x lexicons -> probe tables (one row per sentence)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from biasprobe._errors import TemplateError
+from biasprobe.probes._lexicon import Lexicon, load_lexicon
+from biasprobe.probes._template_set import Placeholder, Template, TemplateSet
+
+DEFAULT_MAX_PROBES = 5_000_000
+SENTENCE_END = (". ", "! ", "? ", '." ', "\n")
+
+
+@dataclass(frozen=True)
+class BoundSet:
+    """A template set with each slot's lexicon loaded and filtered."""
+
+    template_set: TemplateSet
+    lexicons: dict[str, Lexicon]
+
+    def size(self) -> int:
+        """Number of probes the set expands to (baselines included)."""
+        return sum(self._template_size(t) for t in self.template_set.templates)
+
+    def _template_size(self, template: Template) -> int:
+        n = math.prod(len(self.lexicons[s]) for s in template.slots)
+        return n + int(self.has_baseline(template))
+
+    def has_baseline(self, template: Template) -> bool:
+        """True when every slot of ``template`` has a neutral filler."""
+        return all(self.template_set.slots[s].neutral is not None for s in template.slots)
+
+
+def bind(template_set: TemplateSet) -> BoundSet:
+    """Load and filter the lexicon of every slot; check fields used by placeholders."""
+    base = Path(template_set.path).parent if template_set.path else None
+    lexicons = {}
+    for slot in template_set.slots.values():
+        lex = load_lexicon(slot.lexicon, relative_to=base)
+        lexicons[slot.name] = _filter(
+            lex, slot.where, label=f"{template_set.path}: slot {slot.name!r}"
+        )
+    for t in template_set.templates:
+        for p in t.placeholders:
+            _check_field(p, lexicons[p.slot], template_set, t)
+    return BoundSet(template_set=template_set, lexicons=lexicons)
+
+
+def iter_probes(
+    bound: BoundSet, *, chunk_size: int = 50_000, max_probes: int = DEFAULT_MAX_PROBES
+) -> Iterator[pd.DataFrame]:
+    """Yield the probe table in chunks of at most ``chunk_size`` rows.
+
+    Raises ``TemplateError`` before any work if the set expands past ``max_probes``.
+    """
+    total = bound.size()
+    if total > max_probes:
+        raise TemplateError(
+            f"{bound.template_set.path}: expands to {total:,} probes, over the limit of "
+            f"{max_probes:,}; filter a lexicon with `where:` or raise --max-probes"
+        )
+    rows: list[dict[str, Any]] = []
+    next_id = 0
+    for template in bound.template_set.templates:
+        for row in _template_rows(bound, template):
+            row["probe_id"] = next_id
+            next_id += 1
+            rows.append(row)
+            if len(rows) >= chunk_size:
+                yield _frame(rows, bound)
+                rows = []
+    if rows:
+        yield _frame(rows, bound)
+
+
+def expand(bound: BoundSet | TemplateSet, *, max_probes: int = DEFAULT_MAX_PROBES) -> pd.DataFrame:
+    """The whole probe table of a template set.
+
+    Examples
+    --------
+    >>> from biasprobe.probes._template_set import load_template_set
+    >>> probes = expand(load_template_set("country"))
+    >>> probes.loc[probes.country == "Netherlands", "text"].iloc[0]
+    'This film was filmed in the Netherlands.'
+    """
+    if isinstance(bound, TemplateSet):
+        bound = bind(bound)
+    chunks = list(iter_probes(bound, max_probes=max_probes))
+    return pd.concat(chunks, ignore_index=True)
+
+
+def fill(template: Template, values: dict[str, dict[str, Any]]) -> str:
+    """Render ``template`` with one item per slot (``{"value": ..., "article": ...}``)."""
+    out: list[str] = []
+    pos = 0
+    raw = template.text
+    for p in template.placeholders:
+        out.append(_unescape(raw[pos : p.start]))
+        text = _filler(p, values[p.slot])
+        if _at_sentence_start("".join(out)):
+            text = text[:1].upper() + text[1:]
+        out.append(text)
+        pos = p.end
+    out.append(_unescape(raw[pos:]))
+    return "".join(out)
+
+
+def _filler(p: Placeholder, item: dict[str, Any]) -> str:
+    if p.field is not None:
+        return str(item.get(p.field, ""))
+    article = str(item.get("article") or "")
+    value = str(item["value"])
+    return f"{article} {value}" if article else value
+
+
+def _at_sentence_start(prefix: str) -> bool:
+    stripped = prefix.rstrip(" \"'“‘(")
+    return stripped == "" or prefix.endswith(SENTENCE_END) or stripped.endswith((".", "!", "?"))
+
+
+def _unescape(text: str) -> str:
+    return text.replace("{{", "{").replace("}}", "}")
+
+
+def _template_rows(bound: BoundSet, template: Template) -> Iterator[dict[str, Any]]:
+    slots = template.slots
+    if bound.has_baseline(template):
+        neutral = {s: dict(bound.template_set.slots[s].neutral or {}) for s in slots}
+        yield _row(template, neutral, slots, bound, is_baseline=True)
+    records = [_records(bound.lexicons[s]) for s in slots]
+    for combo in itertools.product(*records):
+        yield _row(template, dict(zip(slots, combo, strict=True)), slots, bound, is_baseline=False)
+
+
+def _records(lex: Lexicon) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in lex.items.to_dict("records")]
+
+
+def _row(
+    template: Template,
+    values: dict[str, dict[str, Any]],
+    slots: list[str],
+    bound: BoundSet,
+    *,
+    is_baseline: bool,
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "template_id": template.id,
+        "template": template.text,
+        "text": fill(template, values),
+        "is_baseline": is_baseline,
+    }
+    for s in slots:
+        item = values[s]
+        row[s] = item.get("value")
+        for col in bound.lexicons[s].metadata_columns:
+            row[f"{s}_{col}"] = item.get(col)
+    return row
+
+
+def _frame(rows: list[dict[str, Any]], bound: BoundSet) -> pd.DataFrame:
+    columns = ["probe_id", "template_id", "template", "text", "is_baseline"]
+    for s, lex in bound.lexicons.items():
+        columns.append(s)
+        columns.extend(f"{s}_{c}" for c in lex.metadata_columns)
+    frame = pd.DataFrame(rows).reindex(columns=columns)
+    frame["probe_id"] = frame["probe_id"].astype("int64")
+    frame["is_baseline"] = frame["is_baseline"].astype(bool)
+    for s, lex in bound.lexicons.items():
+        frame[s] = frame[s].astype(object)
+        for c in lex.metadata_columns:
+            target = lex.items[c].dtype
+            frame[f"{s}_{c}"] = frame[f"{s}_{c}"].astype(
+                float if pd.api.types.is_float_dtype(target) else object
+            )
+    return frame
+
+
+def _filter(lex: Lexicon, where: dict[str, list[str]], *, label: str) -> Lexicon:
+    items = lex.items
+    for col, allowed in where.items():
+        if col not in items.columns:
+            cols = ", ".join(items.columns)
+            raise TemplateError(f"{label}: 'where' names unknown column {col!r}; columns: {cols}")
+        items = items[items[col].astype(str).isin(allowed)]
+    if items.empty:
+        raise TemplateError(f"{label}: no lexicon rows left after 'where' filter {where}")
+    return Lexicon(name=lex.name, items=items.reset_index(drop=True), meta=lex.meta, path=lex.path)
+
+
+def _check_field(p: Placeholder, lex: Lexicon, ts: TemplateSet, t: Template) -> None:
+    if p.field is None:
+        return
+    if p.field not in lex.items.columns:
+        cols = ", ".join(lex.items.columns)
+        raise TemplateError(
+            f"{ts.path}: template {t.id!r}: {{{p.slot}.{p.field}}} names no column of lexicon "
+            f"{lex.name!r}; columns: {cols}"
+        )
+    neutral = ts.slots[p.slot].neutral
+    if neutral is not None and p.field not in neutral:
+        raise TemplateError(
+            f"{ts.path}: template {t.id!r} uses {{{p.slot}.{p.field}}} but slot {p.slot!r} "
+            f"has no neutral {p.field!r}; give `neutral: {{value: ..., {p.field}: ...}}`"
+        )

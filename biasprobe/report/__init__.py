@@ -1,0 +1,1 @@
+"""Views for people: the self-contained HTML report and the model-card section."""

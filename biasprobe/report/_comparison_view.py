@@ -1,0 +1,217 @@
+"""The report's view of a comparison directory (``biasprobe compare --out DIR``).
+
+Reads the files the comparison wrote: compare.json, summary.csv, utility.csv,
+comparison.png and, when present, pairs.parquet; it never scores anything.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from biasprobe._errors import DataError
+from biasprobe.report._figures import file_data_uri
+from biasprobe.report._table import Column, Table, key_values, table
+
+N_PAIRS = 5
+OVERALL_COLUMNS = [
+    Column("model", "model"),
+    Column("benchmark", "benchmark"),
+    Column("n", "pairs", "int"),
+    Column("mean_a", "mean (stereotypical)", "num"),
+    Column("mean_b", "mean (anti-stereotypical)", "num"),
+    Column("mean_diff", "mean difference", "signed"),
+    Column("diff_ci_low", "CI low", "signed"),
+    Column("diff_ci_high", "CI high", "signed"),
+    Column("share_a_higher", "stereotypical higher", "pct"),
+    Column("share_ci_low", "CI low", "pct"),
+    Column("share_ci_high", "CI high", "pct"),
+    Column("flip_rate", "label flips", "pct"),
+    Column("p_adjusted", "p (BH)", "p"),
+    Column("cohens_dz", "Cohen's dz", "signed"),
+    Column("finding", "finding"),
+]
+BREAKDOWN_COLUMNS = [
+    Column("model", "model"),
+    Column("breakdown", "breakdown"),
+    Column("group", "group"),
+    *[c for c in OVERALL_COLUMNS[2:] if c.key not in ("mean_a", "mean_b", "cohens_dz")],
+]
+UTILITY_COLUMNS = [
+    Column("model", "model"),
+    Column("dataset", "dataset"),
+    Column("n", "n", "int"),
+    Column("accuracy", "accuracy", "num"),
+    Column("precision", "precision", "num"),
+    Column("recall", "recall", "num"),
+    Column("f1", "F1", "num"),
+    Column("auc", "ROC AUC", "num"),
+]
+PAIR_COLUMNS = [
+    Column("model", "model"),
+    Column("text_a", "stereotypical text"),
+    Column("score_a", "score", "num"),
+    Column("text_b", "anti-stereotypical text"),
+    Column("score_b", "score", "num"),
+    Column("difference", "difference", "signed"),
+]
+
+
+@dataclass
+class ComparisonView:
+    """One comparison directory as the report presents it."""
+
+    id: str
+    path: str
+    meta: dict[str, Any]
+    overall_frame: pd.DataFrame
+    overall: Table
+    breakdowns: list[tuple[str, Table]]
+    utility: Table | None
+    pairs: list[tuple[str, Table]]
+    models: list[list[tuple[str, str]]]
+    facts: list[tuple[str, str]]
+    plot: str | None
+    command: str
+    note: str
+
+
+def comparison_view(folder: Path, *, index: int) -> ComparisonView:
+    """Read a comparison directory into tables for the report."""
+    cid = f"c{index}"
+    meta = _read_json(folder / "compare.json")
+    names = short_names(meta)
+    summary = _read_csv(folder / "summary.csv").replace({"model": names})
+    utility = _read_csv(folder / "utility.csv") if (folder / "utility.csv").is_file() else None
+    if utility is not None:
+        utility = utility.replace({"model": names})
+    overall = summary[summary["breakdown"] == "overall"].reset_index(drop=True)
+    benches = list(dict.fromkeys(summary["benchmark"].astype(str)))
+    breakdowns = [
+        (b, table(summary[(summary["benchmark"] == b) & (summary["breakdown"] != "overall")],
+                  BREAKDOWN_COLUMNS, id=f"{cid}-breakdown-{k}"))
+        for k, b in enumerate(benches)
+    ]  # fmt: skip
+    return ComparisonView(
+        id=cid,
+        path=str(folder),
+        meta=meta,
+        overall_frame=overall,
+        overall=table(overall, OVERALL_COLUMNS, id=f"{cid}-overall"),
+        breakdowns=breakdowns,
+        utility=None if utility is None else table(utility, UTILITY_COLUMNS, id=f"{cid}-utility"),
+        pairs=extreme_pairs(folder / "pairs.parquet", benches, cid=cid, names=names),
+        models=[_model_facts(m) for m in meta.get("models") or []],
+        facts=_facts(meta),
+        plot=file_data_uri(folder / "comparison.png"),
+        command=_command(meta, folder),
+        note=str(meta.get("text_mode_note") or ""),
+    )
+
+
+def short_names(meta: dict[str, Any]) -> dict[str, str]:
+    """Local model paths shown by their folder name (when that stays unique)."""
+    models = [m for m in meta.get("models") or [] if isinstance(m, dict) and m.get("name")]
+    short = {
+        str(m["name"]): Path(str(m["name"])).name if m.get("kind") == "local" else str(m["name"])
+        for m in models
+    }
+    return short if len(set(short.values())) == len(short) else {}
+
+
+def extreme_pairs(
+    path: Path, benches: list[str], *, cid: str, names: dict[str, str]
+) -> list[tuple[str, Table]]:
+    """Per benchmark, the pairs whose two sides differ most (either direction)."""
+    if not path.is_file():
+        return []
+    cols = ["model", "benchmark", "text_a", "text_b", "score_a", "score_b"]
+    try:
+        pairs = pd.read_parquet(path, columns=cols)
+    except (ValueError, OSError, KeyError) as exc:
+        raise DataError(f"{path}: cannot read pairs ({type(exc).__name__}: {exc})") from None
+    pairs["difference"] = pairs["score_a"] - pairs["score_b"]
+    pairs["model"] = pairs["model"].replace(names)
+    out = []
+    for k, bench in enumerate(benches):
+        part = pairs[pairs["benchmark"] == bench]
+        top = part.reindex(part["difference"].abs().sort_values(ascending=False).index)
+        out.append((bench, table(top.head(N_PAIRS), PAIR_COLUMNS, id=f"{cid}-pairs-{k}")))
+    return out
+
+
+def _facts(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    benches = meta.get("benchmarks") or {}
+    listed = ", ".join(
+        f"{name} ({info.get('split', '?')}, {info.get('n_pairs', '?')} pairs)"
+        for name, info in benches.items()
+    )
+    return key_values(
+        [
+            ("benchmarks", listed),
+            ("data", meta.get("data_source")),
+            ("sample limit", meta.get("limit") or "none (all pairs)"),
+            ("task quality set", meta.get("utility_dataset") or "not measured"),
+            ("seed", meta.get("seed")),
+            ("bootstrap resamples", meta.get("n_bootstrap")),
+            ("confidence", meta.get("confidence")),
+            ("created", meta.get("created")),
+            ("packages", _packages(meta.get("packages"))),
+        ]
+    )
+
+
+def _model_facts(model: dict[str, Any]) -> list[tuple[str, str]]:
+    keys = ("name", "model", "kind", "revision", "fingerprint", "labels", "score_label")
+    return key_values([(k, model.get(k)) for k in keys])
+
+
+def _packages(packages: Any) -> str:
+    if not isinstance(packages, dict):
+        return ""
+    return ", ".join(f"{k} {v}" for k, v in packages.items())
+
+
+def _command(meta: dict[str, Any], folder: Path) -> str:
+    command = meta.get("command")
+    if isinstance(command, list) and command:
+        return shlex.join(str(c) for c in command)
+    parts = ["biasprobe", "compare"]
+    for name in meta.get("benchmarks") or {}:
+        parts += ["--benchmark", str(name)]
+    for model in meta.get("models") or []:
+        parts += ["--model", str(model.get("model") or model.get("name"))]
+    if meta.get("limit"):
+        parts += ["--limit", str(meta["limit"])]
+    parts += ["--seed", str(meta.get("seed", 0)), "--out", str(folder)]
+    return shlex.join(parts)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: cannot read ({type(exc).__name__}: {exc})") from None
+    if not isinstance(data, dict):
+        raise DataError(f"{path}: expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataError(f"{path}: not found; is {path.parent} a 'biasprobe compare' folder?")
+    try:
+        frame = pd.read_csv(path, keep_default_na=True)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: cannot read ({type(exc).__name__}: {exc})") from None
+    if path.name == "summary.csv":
+        missing = [c for c in ("model", "benchmark", "breakdown", "mean_diff") if c not in frame]
+        if missing:
+            have = ", ".join(map(str, frame.columns))
+            raise DataError(f"{path}: lacks column {missing[0]!r}; columns: {have}")
+    return frame

@@ -1,0 +1,58 @@
+"""The maps section of the report: drawn by the maps stage, embedded here.
+
+matplotlib and geopandas are imported inside the functions, so that importing the
+report module (and ``biasprobe``) stays fast.
+"""
+
+from __future__ import annotations
+
+from biasprobe.audits._result import AuditResult
+from biasprobe.report._figures import Figure, figure, inline_svg, png_data_uri
+
+SMALL_MULTIPLE_DPI = 60
+REGION_COLUMN = "region"
+
+
+def has_map(result: AuditResult, slot: str) -> bool:
+    """True when the slot's lexicon carries ISO alpha-3 codes (a country slot)."""
+    return f"{slot}_iso3" in result.probes.columns
+
+
+def map_figures(result: AuditResult, slot: str, *, prefix: str) -> list[Figure]:
+    """The country map (inline SVG with tooltips), small multiples and region bars."""
+    if not has_map(result, slot):
+        return []
+    figures = [
+        figure("Mean score by country", lambda: _country_map(result, slot, prefix)),
+        figure("One map per wording", lambda: _small_multiples(result, slot)),
+    ]
+    if f"{slot}_{REGION_COLUMN}" in result.probes.columns:
+        figures.append(figure("Mean score by region", lambda: _regions(result, slot)))
+    return figures
+
+
+def _country_map(result: AuditResult, slot: str, prefix: str) -> Figure:
+    from biasprobe.maps._svg import country_map_svg
+
+    caption = (
+        "Mean score per country over all wordings; colours are centred on the neutral "
+        "baseline. Hover over a country for its name, value and number of probes."
+    )
+    svg = country_map_svg(result, slot=slot)
+    return Figure(caption=caption, svg=inline_svg(svg, prefix=f"{prefix}-map", label=caption))
+
+
+def _small_multiples(result: AuditResult, slot: str) -> Figure:
+    from biasprobe.maps._choropleth import plot_small_multiples
+
+    fig = plot_small_multiples(result, slot=slot)
+    caption = "One map per wording, all on one colour scale."
+    return Figure(caption=caption, data_uri=png_data_uri(fig, dpi=SMALL_MULTIPLE_DPI), alt=caption)
+
+
+def _regions(result: AuditResult, slot: str) -> Figure:
+    from biasprobe.maps._regions import plot_region_means
+
+    fig = plot_region_means(result, by=REGION_COLUMN, slot=slot)
+    caption = "Mean score by region with bootstrap CIs; dots are countries."
+    return Figure(caption=caption, data_uri=png_data_uri(fig, dpi=80), alt=caption)

@@ -1,0 +1,1 @@
+"""Scoring: the only stage that imports torch/transformers (scorers, cache, batching, engines)."""

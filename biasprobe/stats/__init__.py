@@ -1,0 +1,1 @@
+"""Statistics: pure numpy/pandas/scipy inference shared by audits and comparisons."""
