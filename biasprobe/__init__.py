@@ -34,8 +34,8 @@ _LAZY = {
     "expand": "biasprobe.probes._expand",
     "iter_probes": "biasprobe.probes._expand",
     "Lexicon": "biasprobe.probes._lexicon",
-    "load_lexicon": "biasprobe.probes._lexicon",
-    "shipped_lexicons": "biasprobe.probes._lexicon",
+    "load_lexicon": "biasprobe.probes._lexicon_refs",
+    "shipped_lexicons": "biasprobe.probes._lexicon_refs",
     "AuditResult": "biasprobe.audits._result",
     "Estimate": "biasprobe.audits._result",
     "load_audit": "biasprobe.audits._result",
@@ -78,7 +78,8 @@ if TYPE_CHECKING:  # static type checkers see the real objects
     from biasprobe.audits._audit import audit
     from biasprobe.audits._result import AuditResult, Estimate, load_audit
     from biasprobe.probes._expand import bind, expand, iter_probes
-    from biasprobe.probes._lexicon import Lexicon, load_lexicon, shipped_lexicons
+    from biasprobe.probes._lexicon import Lexicon
+    from biasprobe.probes._lexicon_refs import load_lexicon, shipped_lexicons
     from biasprobe.probes._template_set import TemplateSet, load_template_set, shipped_sets
     from biasprobe.scoring._cache import ScoreCache, default_cache_path
     from biasprobe.scoring._score_texts import score_texts

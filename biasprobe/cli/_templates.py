@@ -65,7 +65,7 @@ def _list() -> int:
     from biasprobe._errors import BiasprobeError
     from biasprobe.probes._expand import bind
     from biasprobe.probes._holistic import is_local
-    from biasprobe.probes._lexicon import load_lexicon, shipped_lexicons
+    from biasprobe.probes._lexicon_refs import load_lexicon, shipped_lexicons
     from biasprobe.probes._template_set import load_template_set, shipped_sets
 
     print("template sets:")
@@ -89,7 +89,7 @@ def _list() -> int:
 
 def _show(name: str, *, sample: int, seed: int) -> int:
     from biasprobe._errors import UsageError
-    from biasprobe.probes._lexicon import shipped_lexicons
+    from biasprobe.probes._lexicon_refs import shipped_lexicons
     from biasprobe.probes._template_set import shipped_sets
 
     if sample < 0:
@@ -131,7 +131,7 @@ def _show_set(name: str, *, sample: int, seed: int) -> int:
 
 
 def _show_lexicon(name: str, *, sample: int, seed: int) -> int:
-    from biasprobe.probes._lexicon import load_lexicon
+    from biasprobe.probes._lexicon_refs import load_lexicon
 
     lex = load_lexicon(name)
     print(f"{lex.name}: {lex.path} ({len(lex)} items)")

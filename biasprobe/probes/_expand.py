@@ -12,7 +12,8 @@ from typing import Any
 import pandas as pd
 
 from biasprobe._errors import TemplateError
-from biasprobe.probes._lexicon import Lexicon, load_lexicon
+from biasprobe.probes._lexicon import Lexicon
+from biasprobe.probes._lexicon_refs import load_lexicon
 from biasprobe.probes._template_set import Placeholder, Template, TemplateSet
 
 DEFAULT_MAX_PROBES = 5_000_000

@@ -16,7 +16,8 @@ import pandas as pd
 
 from biasprobe._errors import BiasprobeError, DataError
 from biasprobe.probes._grammar import indefinite_article, sentence_problems
-from biasprobe.probes._lexicon import Lexicon, load_lexicon, shipped_lexicons
+from biasprobe.probes._lexicon import Lexicon
+from biasprobe.probes._lexicon_refs import load_lexicon, shipped_lexicons
 from biasprobe.probes._template_set import TemplateSet, load_template_set, shipped_sets
 
 FINDING_COLUMNS = ["path", "kind", "location", "check", "severity", "message", "example", "count"]

@@ -14,8 +14,8 @@ import numpy as np
 
 from biasprobe._errors import ModelError, UsageError
 from biasprobe.scoring._batching import Batch, Encoder, batches, prefetch
+from biasprobe.scoring._checkpoint import hash_files, warn_pickle
 from biasprobe.scoring._labels import pick_score_label
-from biasprobe.scoring._scorer import hash_files, warn_pickle
 
 WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.pt", "*.pth")
 TOKENIZER_FILES = (

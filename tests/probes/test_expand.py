@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from biasprobe import TemplateError, bind, expand, iter_probes, load_template_set
-from biasprobe.probes._lexicon import lexicon_dir
+from biasprobe.probes._lexicon_refs import lexicon_dir
 
 SET = """\
 name: pair

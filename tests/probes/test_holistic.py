@@ -12,7 +12,7 @@ import pytest
 from biasprobe import DataError, LexiconError
 from biasprobe.probes._expand import expand
 from biasprobe.probes._holistic import descriptors_frame, load_holistic_lexicon
-from biasprobe.probes._lexicon import load_lexicon
+from biasprobe.probes._lexicon_refs import load_lexicon
 from biasprobe.probes._template_set import load_template_set
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from biasprobe import LexiconError, load_lexicon, shipped_lexicons
-from biasprobe.probes._lexicon import lexicon_dir
+from biasprobe.probes._lexicon_refs import lexicon_dir
 
 
 def write(tmp_path: Path, text: str, name: str = "lex.csv") -> Path:

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from biasprobe.probes._expand import expand
-from biasprobe.probes._lexicon import lexicon_dir, load_lexicon, shipped_lexicons
+from biasprobe.probes._lexicon_refs import lexicon_dir, load_lexicon, shipped_lexicons
 from biasprobe.probes._template_set import load_template_set, shipped_sets, template_dir
 from biasprobe.probes._validate import validate
 
