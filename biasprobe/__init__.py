@@ -39,7 +39,8 @@ _LAZY = {
     "AuditResult": "biasprobe.audits._result",
     "Estimate": "biasprobe.audits._result",
     "load_audit": "biasprobe.audits._result",
-    "DEFAULT_MODEL": "biasprobe.scoring._scorer",
+    "DEFAULT_MODEL": "biasprobe._defaults",
+    "ScorerOptions": "biasprobe.scoring._options",
     "CallableScorer": "biasprobe.scoring._scorer",
     "Scorer": "biasprobe.scoring._scorer",
     "load_scorer": "biasprobe.scoring._scorer",
@@ -65,7 +66,8 @@ _LAZY = {
     "build_card": "biasprobe.report._card",
     "build_report": "biasprobe.report._html",
     # benchmark comparisons (WinoBias, StereoSet, CrowS-Pairs) and paired statistics
-    "ComparisonResult": "biasprobe.comparisons._compare",
+    "ComparisonResult": "biasprobe.comparisons._comparison",
+    "load_comparison": "biasprobe.comparisons._comparison",
     "compare": "biasprobe.comparisons._compare",
     "load_pairs": "biasprobe.comparisons._pairs",
     "paired_stats": "biasprobe.stats._paired",
@@ -74,16 +76,31 @@ _LAZY = {
 }
 
 
-if TYPE_CHECKING:  # static type checkers see the real objects
+if TYPE_CHECKING:  # static type checkers and IDEs see every public name's real object
+    from biasprobe._defaults import DEFAULT_MODEL
     from biasprobe.audits._audit import audit
     from biasprobe.audits._result import AuditResult, Estimate, load_audit
+    from biasprobe.checks._expect import CheckedAudit, expect
+    from biasprobe.checks._verdicts import load_baseline, save_baseline
+    from biasprobe.comparisons._compare import compare
+    from biasprobe.comparisons._comparison import ComparisonResult, load_comparison
+    from biasprobe.comparisons._pairs import load_pairs
+    from biasprobe.comparisons._sst2 import classification_metrics, load_sst2
+    from biasprobe.maps._choropleth import country_table, plot_country_map, plot_small_multiples
+    from biasprobe.maps._geometry import load_world
+    from biasprobe.maps._regions import plot_region_means, region_means
+    from biasprobe.maps._svg import country_map_svg, save_figure
     from biasprobe.probes._expand import bind, expand, iter_probes
     from biasprobe.probes._lexicon import Lexicon
     from biasprobe.probes._lexicon_refs import load_lexicon, shipped_lexicons
     from biasprobe.probes._template_set import TemplateSet, load_template_set, shipped_sets
+    from biasprobe.report._card import build_card
+    from biasprobe.report._html import build_report
     from biasprobe.scoring._cache import ScoreCache, default_cache_path
+    from biasprobe.scoring._options import ScorerOptions
     from biasprobe.scoring._score_texts import score_texts
-    from biasprobe.scoring._scorer import DEFAULT_MODEL, CallableScorer, Scorer, load_scorer
+    from biasprobe.scoring._scorer import CallableScorer, Scorer, load_scorer
+    from biasprobe.stats._paired import paired_stats
 
 
 def __dir__() -> list[str]:
@@ -113,6 +130,7 @@ __all__ = [
     "ModelError",
     "ScoreCache",
     "Scorer",
+    "ScorerOptions",
     "TemplateError",
     "TemplateSet",
     "ThresholdFailure",
@@ -132,6 +150,7 @@ __all__ = [
     "iter_probes",
     "load_audit",
     "load_baseline",
+    "load_comparison",
     "load_lexicon",
     "load_pairs",
     "load_scorer",

@@ -28,7 +28,16 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("BIASPROBE_SHARED", REPO.parent / "shared")).resolve()
 
 
+MODEL_FIXTURES = frozenset({"stand_in_model"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects, so `-m "not model"` sees the marker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Every test that reaches the real stand-in model (directly or through another fixture)
+    # carries the `model` marker, so `pytest -m "not model"` is a fast inner loop.
+    for item in items:
+        if MODEL_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)
     if ONLINE:
         return
     skip = pytest.mark.skip(reason="needs the Hugging Face Hub; set BIASPROBE_ONLINE=1")

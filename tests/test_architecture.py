@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "biasprobe"
 # The declared stage order, earliest first. A module may import only from its own stage or
 # an earlier one. Stages on one line are peers and must not import each other.
 STAGES: list[set[str]] = [
-    {"_errors", "_io", "_provenance"},
+    {"_errors", "_io", "_provenance", "_defaults", "_folders"},
     {"stats", "scoring", "probes"},
     {"comparisons"},
     {"audits"},

@@ -6,14 +6,21 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
+from biasprobe._defaults import (
+    DEFAULT_CONFIDENCE,
+    DEFAULT_MAX_PROBES,
+    DEFAULT_N_BOOTSTRAP,
+    DEFAULT_SEED,
+)
 from biasprobe._provenance import biasprobe_version, environment
 from biasprobe.audits._result import AuditResult, check_statistics_options
 from biasprobe.audits._stream import score_probes, use_streaming
-from biasprobe.probes._expand import DEFAULT_MAX_PROBES, BoundSet, bind, expand
+from biasprobe.probes._expand import BoundSet, bind, expand
 from biasprobe.probes._template_set import TemplateSet, load_template_set
 from biasprobe.scoring._cache import USE_DEFAULT_CACHE, ScoreCache, default_cache_path
+from biasprobe.scoring._options import ScorerKwargs, ScorerOptions
 from biasprobe.scoring._scorer import DEFAULT_MODEL, Scorer, load_scorer
 
 
@@ -21,20 +28,16 @@ def audit(
     templates: str | Path | TemplateSet,
     *,
     model: str | Path | Callable[[list[str]], Any] | Scorer = DEFAULT_MODEL,
-    device: str = "auto",
-    batch_size: int = 64,
-    score_label: str | int | None = None,
     cache: str | Path | None = USE_DEFAULT_CACHE,
-    seed: int = 0,
-    n_bootstrap: int = 2000,
-    confidence: float = 0.95,
+    seed: int = DEFAULT_SEED,
+    n_bootstrap: int = DEFAULT_N_BOOTSTRAP,
+    confidence: float = DEFAULT_CONFIDENCE,
     max_probes: int = DEFAULT_MAX_PROBES,
     progress: bool = True,
-    revision: str | None = None,
-    dtype: str = "float32",
-    trust_remote_code: bool = False,
     engine: str = "local",
     streaming: bool | None = None,
+    options: ScorerOptions | None = None,
+    **scorer_options: Unpack[ScorerKwargs],
 ) -> AuditResult:
     """Audit a classifier with a template set.
 
@@ -44,12 +47,15 @@ def audit(
         A shipped set name (``"country"``), a YAML path, or a ``TemplateSet``.
     model
         A Hub id, a local model folder, a callable ``list[str] -> probabilities``, or a scorer.
+    options, **scorer_options
+        How the model is loaded and run (``device``, ``batch_size``, ``score_label``,
+        ``revision``, ``dtype``, ``trust_remote_code``): a ``ScorerOptions``, or the same
+        names as keywords (keywords override the object). See ``load_scorer``.
     cache
         SQLite cache path; the default is ``~/.cache/biasprobe/scores.sqlite``; ``None``
         disables caching.
-    dtype
-        ``float32``; ``int8``/``bfloat16``/``fast`` trade exactness for speed (the measured
-        difference from float32 goes to ``metadata["fast_mode"]``).
+    seed, n_bootstrap, confidence
+        Seed of every resampling step, number of resamples, CI level.
     engine
         ``"local"``, or ``"ray"`` / ``"ray://HOST:PORT"`` to score on a Ray actor pool.
     streaming
@@ -65,6 +71,7 @@ def audit(
     np.True_
     """
     check_statistics_options(n_bootstrap=n_bootstrap, confidence=confidence)
+    scoring = ScorerOptions.of(options, scorer_options)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     tset = templates if isinstance(templates, TemplateSet) else load_template_set(templates)
@@ -73,15 +80,7 @@ def audit(
     probes = None if streamed else expand(bound, max_probes=max_probes)
     timings["expand_s"] = time.perf_counter() - started
     t0 = time.perf_counter()
-    scorer = load_scorer(
-        model,
-        device=device,
-        score_label=score_label,
-        batch_size=batch_size,
-        revision=revision,
-        dtype=dtype,
-        trust_remote_code=trust_remote_code,
-    )
+    scorer = load_scorer(model, **scoring.as_kwargs())
     timings["load_model_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     counts: dict[str, Any] = {"n_probes": bound.size()}

@@ -17,7 +17,16 @@ CORE_COLUMNS = ("probe_id", "template_id", "template", "text", "is_baseline", "s
 
 
 class Estimate(float):
-    """A float with a confidence interval, returned by ``AuditResult.gap``."""
+    """A float with a confidence interval, returned by ``AuditResult.gap``.
+
+    Compares like a float (the point estimate); ``ci_low`` / ``ci_high`` carry the interval.
+
+    Examples
+    --------
+    >>> e = Estimate(0.3, ci_low=0.2, ci_high=0.4, label="gap(country)")
+    >>> (e < 0.5, e.ci_low)
+    (True, 0.2)
+    """
 
     ci_low: float
     ci_high: float
@@ -179,22 +188,27 @@ class AuditResult:
         """Write the per-group summary to CSV."""
         write_atomic(Path(path), lambda p: self._groups.to_csv(p, index=False))
 
-    def summary(self) -> str:
-        """A few lines of plain text: model, set, size, and each slot's gap."""
+    def summary(self) -> pd.DataFrame:
+        """The headline rows: each slot's gap over all wordings (as ``ComparisonResult.summary``
+        gives one row per benchmark breakdown). Same columns as ``gaps()``."""
+        return self._gaps[self._gaps["template_id"] == "all"].reset_index(drop=True)
+
+    def report_lines(self) -> list[str]:
+        """Plain-text lines: model, size, and each slot's gap (what the CLI prints)."""
         model = self.metadata.get("model", {}).get("model", "?")
         lines = [f"model: {model}", f"probes: {int((~self.probes['is_baseline']).sum()):,}"]
-        for _, g in self._gaps[self._gaps["template_id"] == "all"].iterrows():
+        for _, g in self.summary().iterrows():
             lines.append(
                 f"{g['slot']}: gap {g['gap']:.3f} [{g['gap_ci_low']:.3f}, {g['gap_ci_high']:.3f}] "
                 f"({g['max_group']} {g['max_mean']:.3f} vs {g['min_group']} {g['min_mean']:.3f})"
             )
-        return "\n".join(lines)
+        return lines
 
     def __repr__(self) -> str:
-        return f"AuditResult(\n  {self.summary().replace(chr(10), chr(10) + '  ')}\n)"
+        return "AuditResult(\n  " + "\n  ".join(self.report_lines()) + "\n)"
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<li>{html.escape(line)}</li>" for line in self.summary().split("\n"))
+        head = "".join(f"<li>{html.escape(line)}</li>" for line in self.report_lines())
         table = self.by_group().head(10).to_html(index=False, float_format=lambda x: f"{x:.3f}")
         return f"<div><strong>biasprobe audit</strong><ul>{head}</ul>{table}</div>"
 
@@ -208,7 +222,24 @@ def check_statistics_options(*, n_bootstrap: int, confidence: float) -> None:
 
 
 def load_audit(path: str | Path) -> AuditResult:
-    """Read an audit directory written by ``AuditResult.save`` or ``biasprobe audit``."""
+    """Read an audit directory written by ``AuditResult.save`` or ``biasprobe audit``.
+
+    Parameters
+    ----------
+    path
+        The folder holding ``probes.parquet`` and ``audit.json``.
+
+    Returns
+    -------
+    AuditResult
+        With the statistics recomputed from the probes, seeded as recorded in audit.json.
+
+    Examples
+    --------
+    >>> audit = load_audit("reports/country")
+    >>> audit.slots
+    ['country']
+    """
     folder = Path(path)
     probes_path, meta_path = folder / "probes.parquet", folder / "audit.json"
     for p in (probes_path, meta_path):

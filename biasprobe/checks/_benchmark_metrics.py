@@ -7,9 +7,7 @@ examples.
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -23,33 +21,6 @@ BENCHMARK_STATS: dict[str, tuple[str, str, str]] = {
     "stereotype_share": ("share_a_higher", "share_ci_low", "share_ci_high"),
     "flip_rate": ("flip_rate", "flip_ci_low", "flip_ci_high"),
 }
-PAIR_FILES = ("pairs.parquet", "scores.parquet", "pairs.csv", "scores.csv")
-
-
-def read_comparison(path: Path) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    try:
-        table = pd.read_csv(path / "summary.csv", dtype={"breakdown": str, "group": str})
-    except (ValueError, OSError) as exc:
-        raise DataError(f"{path / 'summary.csv'}: cannot read ({exc})") from None
-    missing = {"benchmark", "breakdown", "group"} - set(table.columns)
-    if missing:
-        raise DataError(f"{path / 'summary.csv'}: lacks column(s) {', '.join(sorted(missing))}")
-    for name in PAIR_FILES:
-        file = path / name
-        if file.is_file():
-            pairs = pd.read_parquet(file) if name.endswith(".parquet") else pd.read_csv(file)
-            if {"benchmark", "text_a", "text_b", "score_a", "score_b"} <= set(pairs.columns):
-                return table, pairs
-    return table, None
-
-
-def comparison_confidence(path: Path, default: float) -> float:
-    try:
-        meta = json.loads((path / "compare.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return default
-    value = meta.get("confidence") if isinstance(meta, dict) else None
-    return float(value) if isinstance(value, int | float) else default
 
 
 def benchmark_measure(src: Any, ref: MetricRef) -> Measure:

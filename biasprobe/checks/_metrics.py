@@ -36,15 +36,12 @@ import numpy as np
 import pandas as pd
 
 from biasprobe._errors import DataError, UsageError
+from biasprobe._folders import folder_kinds
 from biasprobe.audits._result import AuditResult, load_audit
-from biasprobe.checks._benchmark_metrics import (
-    BENCHMARK_STATS,
-    benchmark_measure,
-    comparison_confidence,
-    read_comparison,
-)
+from biasprobe.checks._benchmark_metrics import BENCHMARK_STATS, benchmark_measure
 from biasprobe.checks._measure import EXAMPLE_COLUMNS, Measure, measure_json
 from biasprobe.checks._thresholds import MetricRef
+from biasprobe.comparisons._comparison import ComparisonResult, load_comparison
 
 __all__ = ["EXAMPLE_COLUMNS", "Measure", "Sources", "load_sources", "measure", "measure_json"]
 
@@ -74,26 +71,33 @@ class Sources:
             return cls(benchmarks=obj)
         if isinstance(getattr(obj, "sources", None), Sources):
             return obj.sources
-        if callable(getattr(obj, "summary", None)) and hasattr(obj, "pairs"):  # a comparison
-            confidence = float(getattr(obj, "metadata", {}).get("confidence", 0.95))
-            return cls(benchmarks=obj.summary(), pairs=obj.pairs, confidence=confidence)
+        if isinstance(obj, ComparisonResult):
+            return cls.of_comparison(obj)
         raise UsageError(f"cannot check a {type(obj).__name__}; give an AuditResult")
+
+    @classmethod
+    def of_comparison(cls, result: ComparisonResult) -> Sources:
+        """The summary, pairs and CI level of a comparison."""
+        pairs = result.pairs if len(result.pairs) else None
+        return cls(benchmarks=result.summary(), pairs=pairs, confidence=result.confidence)
 
 
 def load_sources(paths: list[Path]) -> Sources:
     """Read audit directories (``audit.json``) and comparison directories (``summary.csv``)."""
     src = Sources()
     for path in paths:
-        if (path / "audit.json").is_file():
+        kinds = folder_kinds(path)
+        if "audit" in kinds:
             if src.audit is not None:
                 raise UsageError(f"{path}: only one audit directory can be checked at a time")
             src.audit = load_audit(path)
             src.confidence = src.audit.boot.confidence
-        elif (path / "summary.csv").is_file():
+        elif "comparison" in kinds:
             if src.benchmarks is not None:
                 raise UsageError(f"{path}: only one comparison directory can be checked at a time")
-            src.benchmarks, src.pairs = read_comparison(path)
-            src.confidence = comparison_confidence(path, src.confidence)
+            comparison = Sources.of_comparison(load_comparison(path))
+            src.benchmarks, src.pairs = comparison.benchmarks, comparison.pairs
+            src.confidence = comparison.confidence
         else:
             raise DataError(
                 f"{path}: neither an audit directory (audit.json, from biasprobe audit) "

@@ -249,7 +249,22 @@ def _notify(result: CheckResult) -> None:
 def save_baseline(
     path: str | Path, source: Any, *, refs: list[MetricRef] | None = None
 ) -> dict[str, Any]:
-    """Write the source's metrics (each slot's gap, flip_rate, ... plus ``refs``) as JSON."""
+    """Write the source's metrics (each slot's gap, flip_rate, ... plus ``refs``) as JSON.
+
+    Parameters
+    ----------
+    path
+        The baseline file to write (checks read it with ``baseline``/``--baseline``).
+    source
+        An ``AuditResult`` (or what ``expect`` accepts).
+    refs
+        Extra metrics to record besides the defaults.
+
+    Returns
+    -------
+    dict
+        What was written: metric name -> value.
+    """
     src = Sources.of(source)
     wanted = {str(r): r for r in [*default_refs(src), *(refs or [])]}
     metrics = {key: measure_json(measure(src, ref)) for key, ref in wanted.items()}
@@ -265,7 +280,13 @@ def save_baseline(
 
 
 def load_baseline(path: str | Path) -> dict[str, float]:
-    """Metric name -> baseline value, from a file written by ``save_baseline``."""
+    """Metric name -> baseline value, from a file written by ``save_baseline``.
+
+    Parameters
+    ----------
+    path
+        The JSON file; a missing or malformed file is a ``DataError`` naming it.
+    """
     file = Path(path)
     try:
         doc = json.loads(read_text(file))

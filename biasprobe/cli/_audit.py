@@ -6,7 +6,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-DEFAULT_MODEL = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+from biasprobe._defaults import DEFAULT_MAX_PROBES, DEFAULT_MODEL
+from biasprobe.cli._options import (
+    add_scoring_options,
+    add_statistics_options,
+    engine_arg,
+    scoring_kwargs,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -19,97 +25,20 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--out", required=True, type=Path, help="output directory")
     add_scoring_options(p)
-    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
+    add_statistics_options(p)
     p.add_argument(
-        "--n-bootstrap", type=int, default=2000, help="bootstrap resamples (default: 2000)"
+        "--max-probes",
+        type=int,
+        default=DEFAULT_MAX_PROBES,
+        help="refuse larger expansions (default: %(default)s)",
     )
-    p.add_argument("--confidence", type=float, default=0.95, help="CI level (default: 0.95)")
-    p.add_argument("--max-probes", type=int, default=5_000_000, help="refuse larger expansions")
     p.add_argument(
         "--engine",
         default="local",
-        type=_engine,
+        type=engine_arg,
         help="local, ray (local Ray or $RAY_ADDRESS) or ray://HOST:PORT (default: local)",
     )
     p.set_defaults(func=run_audit)
-
-
-def add_scoring_options(p: argparse.ArgumentParser) -> None:
-    """Options shared by every subcommand that scores texts."""
-    p.add_argument(
-        "--batch-size", type=int, default=64, help="texts per forward pass (default: 64)"
-    )
-    p.add_argument(
-        "--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)"
-    )
-    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
-    p.add_argument(
-        "--fast",
-        dest="dtype",
-        type=_fast_mode,
-        default=argparse.SUPPRESS,
-        metavar="MODE",
-        help="opt-in approximate speed-up: bf16, int8 (CPU only, least exact), or auto (bf16 "
-        "where the hardware has it, else int8); its difference from float32 is measured on "
-        "the first texts and recorded in audit.json",
-    )
-    p.add_argument("--score-label", default=None, help="label whose probability is the score")
-    p.add_argument("--revision", default=None, help="Hub revision (branch, tag or commit)")
-    p.add_argument(
-        "--cache",
-        type=Path,
-        default=None,
-        help="SQLite score cache (default: ~/.cache/biasprobe/scores.sqlite)",
-    )
-    p.add_argument("--no-cache", action="store_true", help="do not read or write the score cache")
-    p.add_argument(
-        "--trust-remote-code", action="store_true", help="allow a model's own Python code to run"
-    )
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-
-
-def _fast_mode(value: str) -> str:
-    modes = {"int8": "int8", "bf16": "bfloat16", "auto": "fast"}
-    if value not in modes:
-        raise argparse.ArgumentTypeError(f"invalid mode {value!r}; valid: int8, bf16, auto")
-    return modes[value]
-
-
-def _engine(value: str) -> str:
-    if value in ("local", "ray") or value.startswith("ray://"):
-        return value
-    raise argparse.ArgumentTypeError(
-        f"invalid engine {value!r}; valid: local, ray, ray://HOST:PORT"
-    )
-
-
-def cache_arg(args: argparse.Namespace) -> Any:
-    """The ``cache=`` value for the Python API from --cache/--no-cache."""
-    from biasprobe._errors import UsageError
-    from biasprobe.scoring._cache import USE_DEFAULT_CACHE
-
-    if args.no_cache and args.cache is not None:
-        raise UsageError("--cache and --no-cache exclude each other")
-    if args.no_cache:
-        return None
-    return args.cache if args.cache is not None else USE_DEFAULT_CACHE
-
-
-def scoring_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """The keyword options of ``add_scoring_options`` (plus seed/bootstrap) for the API."""
-    return {
-        "device": args.device,
-        "batch_size": args.batch_size,
-        "score_label": args.score_label,
-        "cache": cache_arg(args),
-        "revision": args.revision,
-        "dtype": args.dtype,
-        "trust_remote_code": args.trust_remote_code,
-        "progress": not args.no_progress,
-        "seed": args.seed,
-        "n_bootstrap": args.n_bootstrap,
-        "confidence": args.confidence,
-    }
 
 
 def run_audit(args: argparse.Namespace) -> int:
@@ -124,6 +53,6 @@ def run_audit(args: argparse.Namespace) -> int:
     )
     result.metadata["command"] = ["biasprobe", *args.argv]
     out = result.save(args.out)
-    print(result.summary())
+    print("\n".join(result.report_lines()))
     print(f"wrote {out}/probes.parquet, groups.csv, templates.csv, gaps.csv, audit.json")
     return 0

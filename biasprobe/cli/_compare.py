@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from biasprobe.cli._audit import add_scoring_options, scoring_kwargs
+from biasprobe.cli._options import add_scoring_options, add_statistics_options, scoring_kwargs
 
 BENCHMARK_CHOICES = ("winobias", "stereoset", "crows-pairs", "all")
 
@@ -48,11 +48,7 @@ def register(subparsers: Any) -> None:
         "--no-utility", action="store_true", help="skip the SST-2 dev accuracy/F1/AUC measurement"
     )
     add_scoring_options(p)
-    p.add_argument("--seed", type=int, default=0, help="sampling and bootstrap seed (default: 0)")
-    p.add_argument(
-        "--n-bootstrap", type=int, default=2000, help="bootstrap resamples (default: 2000)"
-    )
-    p.add_argument("--confidence", type=float, default=0.95, help="CI level (default: 0.95)")
+    add_statistics_options(p)
     p.set_defaults(func=run)
 
 

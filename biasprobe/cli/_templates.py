@@ -1,4 +1,4 @@
-"""``biasprobe templates`` (list, ``--show NAME``, ``--validate``) and ``biasprobe validate``."""
+"""``biasprobe templates`` (list, ``--show NAME``) and ``biasprobe validate``."""
 
 from __future__ import annotations
 
@@ -10,18 +10,14 @@ DEFAULT_SAMPLE = 8
 
 
 def register(subparsers: Any) -> None:
-    t = subparsers.add_parser("templates", help="list, show or validate template sets and lexicons")
+    t = subparsers.add_parser(
+        "templates", help="list or show template sets and lexicons (check them: biasprobe validate)"
+    )
     t.add_argument(
         "--show", metavar="NAME", help="print a set (or lexicon) with a sample of probes"
     )
     t.add_argument("--sample", type=int, default=DEFAULT_SAMPLE, help="probes to show (default: 8)")
     t.add_argument("--seed", type=int, default=0, help="seed of the sample (default: 0)")
-    t.add_argument(
-        "--validate",
-        nargs="*",
-        metavar="PATH",
-        help="validate these lexicons/sets (default: every shipped one); exit 2 on errors",
-    )
     _add_data_dir(t)
     t.set_defaults(func=run_templates)
     v = subparsers.add_parser("validate", help="check lexicons and template sets; exit 2 on errors")
@@ -49,8 +45,6 @@ def _apply_data_dir(args: argparse.Namespace) -> None:
 
 def run_templates(args: argparse.Namespace) -> int:
     _apply_data_dir(args)
-    if args.validate is not None:
-        return _validate(args.validate)
     if args.show:
         return _show(args.show, sample=args.sample, seed=args.seed)
     return _list()

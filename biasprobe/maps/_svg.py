@@ -60,7 +60,22 @@ def check_format(path: str | Path) -> str:
 
 
 def save_figure(fig: Figure, path: str | Path, *, dpi: int | None = None) -> Path:
-    """Write a figure as PNG, SVG (with tooltips) or PDF, chosen by the file's suffix."""
+    """Write a figure as PNG, SVG (with tooltips) or PDF, chosen by the file's suffix.
+
+    Parameters
+    ----------
+    fig
+        A matplotlib figure (e.g. from ``plot_country_map``).
+    path
+        The file; its suffix picks the format.
+    dpi
+        Resolution of a PNG (default: the figure's).
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
     out = Path(path)
     fmt = check_format(out)
     if fmt == "svg":

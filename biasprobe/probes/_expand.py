@@ -11,12 +11,12 @@ from typing import Any
 
 import pandas as pd
 
+from biasprobe._defaults import DEFAULT_MAX_PROBES
 from biasprobe._errors import TemplateError
 from biasprobe.probes._lexicon import Lexicon
 from biasprobe.probes._lexicon_refs import load_lexicon
 from biasprobe.probes._template_set import Placeholder, Template, TemplateSet
 
-DEFAULT_MAX_PROBES = 5_000_000
 SENTENCE_END = (". ", "! ", "? ", '." ', "\n")
 
 
@@ -41,7 +41,24 @@ class BoundSet:
 
 
 def bind(template_set: TemplateSet) -> BoundSet:
-    """Load and filter the lexicon of every slot; check fields used by placeholders."""
+    """Load and filter the lexicon of every slot; check fields used by placeholders.
+
+    Parameters
+    ----------
+    template_set
+        The set to bind.
+
+    Returns
+    -------
+    BoundSet
+        The set with one ``Lexicon`` per slot, ready for ``expand`` / ``iter_probes``.
+
+    Examples
+    --------
+    >>> from biasprobe.probes._template_set import load_template_set
+    >>> bind(load_template_set("religion")).size()
+    152
+    """
     base = Path(template_set.path).parent if template_set.path else None
     lexicons = {}
     for slot in template_set.slots.values():
@@ -56,12 +73,25 @@ def bind(template_set: TemplateSet) -> BoundSet:
 
 
 def iter_probes(
-    bound: BoundSet, *, chunk_size: int = 50_000, max_probes: int = DEFAULT_MAX_PROBES
+    bound: BoundSet | TemplateSet,
+    *,
+    chunk_size: int = 50_000,
+    max_probes: int = DEFAULT_MAX_PROBES,
 ) -> Iterator[pd.DataFrame]:
     """Yield the probe table in chunks of at most ``chunk_size`` rows.
 
-    Raises ``TemplateError`` before any work if the set expands past ``max_probes``.
+    Takes what ``expand`` takes (a ``TemplateSet`` or a bound one). Raises
+    ``TemplateError`` before any work if the set expands past ``max_probes``.
+
+    Examples
+    --------
+    >>> from biasprobe.probes._template_set import load_template_set
+    >>> chunks = iter_probes(load_template_set("religion"), chunk_size=100)
+    >>> [len(c) for c in chunks]
+    [100, 52]
     """
+    if isinstance(bound, TemplateSet):
+        bound = bind(bound)
     total = bound.size()
     if total > max_probes:
         raise TemplateError(

@@ -21,7 +21,19 @@ ARTICLES = frozenset({"", "the", "a", "an"})
 
 @dataclass(frozen=True)
 class Lexicon:
-    """One attribute list: ``items`` (a DataFrame with a ``value`` column) plus metadata."""
+    """One attribute list: ``items`` (a DataFrame with a ``value`` column) plus metadata.
+
+    Attributes
+    ----------
+    name
+        The lexicon's name (its ``# name:`` header, else the file name).
+    items
+        One row per value: ``value``, optional ``article``, and metadata columns.
+    meta
+        The ``# key: value`` header (source, licence, version, ...).
+    path
+        Where it was read from.
+    """
 
     name: str
     items: pd.DataFrame

@@ -21,7 +21,13 @@ def lexicon_dir() -> Path:
 
 
 def shipped_lexicons() -> list[str]:
-    """Names of the lexicons shipped with biasprobe."""
+    """Names of the lexicons shipped with biasprobe.
+
+    Examples
+    --------
+    >>> "countries" in shipped_lexicons()
+    True
+    """
     return sorted(p.stem for p in lexicon_dir().glob("*.csv"))
 
 

@@ -56,7 +56,17 @@ class Slot:
 
 @dataclass(frozen=True)
 class TemplateSet:
-    """A named set of templates sharing slots."""
+    """A named set of templates sharing slots.
+
+    Attributes
+    ----------
+    name, description
+        From the YAML file.
+    slots
+        Slot name -> its lexicon reference, neutral filler and filter.
+    templates
+        The wordings (``id``, ``text`` with ``{slot}`` placeholders).
+    """
 
     name: str
     description: str
@@ -86,7 +96,13 @@ def template_dir() -> Path:
 
 
 def shipped_sets() -> list[str]:
-    """Names of the template sets shipped with biasprobe."""
+    """Names of the template sets shipped with biasprobe.
+
+    Examples
+    --------
+    >>> "country" in shipped_sets()
+    True
+    """
     return sorted(p.stem for p in template_dir().glob("*.yaml"))
 
 

@@ -194,10 +194,9 @@ def reproduce_lines(result: AuditResult, folder: Path) -> list[str]:
 
 def benchmark_section(folder: Path) -> list[str]:
     """Overall WinoBias / StereoSet / CrowS-Pairs results of a comparison directory."""
-    from biasprobe.report._comparison_view import _read_csv
+    from biasprobe.comparisons._comparison import load_comparison
 
-    summary = _read_csv(folder / "summary.csv")
-    overall = summary[summary["breakdown"] == "overall"]
+    overall = load_comparison(folder).overall()
     lines = [
         "Benchmarks (mean score difference, stereotypical minus anti-stereotypical side):",
         "",

@@ -21,7 +21,6 @@ import pandas as pd
 from biasprobe._errors import DataError
 from biasprobe.report._table import Column, Table, table
 
-CHECKS_FILE = "checks.json"
 LABEL_KEYS = ("check", "expression", "name")
 OUTCOME_KEYS = ("verdict", "status", "outcome")
 VERDICTS = ("pass", "fail", "inconclusive", "error")

@@ -6,7 +6,6 @@ comparison.png and, when present, pairs.parquet; it never scores anything.
 
 from __future__ import annotations
 
-import json
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from biasprobe._errors import DataError
+from biasprobe.comparisons._comparison import load_comparison
 from biasprobe.report._figures import file_data_uri
 from biasprobe.report._table import Column, Table, key_values, table
 
@@ -84,12 +83,11 @@ class ComparisonView:
 def comparison_view(folder: Path, *, index: int) -> ComparisonView:
     """Read a comparison directory into tables for the report."""
     cid = f"c{index}"
-    meta = _read_json(folder / "compare.json")
+    result = load_comparison(folder)
+    meta = result.metadata
     names = short_names(meta)
-    summary = _read_csv(folder / "summary.csv").replace({"model": names})
-    utility = _read_csv(folder / "utility.csv") if (folder / "utility.csv").is_file() else None
-    if utility is not None:
-        utility = utility.replace({"model": names})
+    summary = result.summary().replace({"model": names})
+    utility = result.utility().replace({"model": names}) if len(result.utility()) else None
     overall = summary[summary["breakdown"] == "overall"].reset_index(drop=True)
     benches = list(dict.fromkeys(summary["benchmark"].astype(str)))
     breakdowns = [
@@ -105,7 +103,7 @@ def comparison_view(folder: Path, *, index: int) -> ComparisonView:
         overall=table(overall, OVERALL_COLUMNS, id=f"{cid}-overall"),
         breakdowns=breakdowns,
         utility=None if utility is None else table(utility, UTILITY_COLUMNS, id=f"{cid}-utility"),
-        pairs=extreme_pairs(folder / "pairs.parquet", benches, cid=cid, names=names),
+        pairs=extreme_pairs(result.pairs, benches, cid=cid, names=names),
         models=[_model_facts(m) for m in meta.get("models") or []],
         facts=_facts(meta),
         plot=file_data_uri(folder / "comparison.png"),
@@ -125,16 +123,13 @@ def short_names(meta: dict[str, Any]) -> dict[str, str]:
 
 
 def extreme_pairs(
-    path: Path, benches: list[str], *, cid: str, names: dict[str, str]
+    scored: pd.DataFrame, benches: list[str], *, cid: str, names: dict[str, str]
 ) -> list[tuple[str, Table]]:
     """Per benchmark, the pairs whose two sides differ most (either direction)."""
-    if not path.is_file():
-        return []
     cols = ["model", "benchmark", "text_a", "text_b", "score_a", "score_b"]
-    try:
-        pairs = pd.read_parquet(path, columns=cols)
-    except (ValueError, OSError, KeyError) as exc:
-        raise DataError(f"{path}: cannot read pairs ({type(exc).__name__}: {exc})") from None
+    if scored.empty or not set(cols) <= set(scored.columns):
+        return []
+    pairs = scored[cols].copy()
     pairs["difference"] = pairs["score_a"] - pairs["score_b"]
     pairs["model"] = pairs["model"].replace(names)
     out = []
@@ -190,28 +185,3 @@ def _command(meta: dict[str, Any], folder: Path) -> str:
         parts += ["--limit", str(meta["limit"])]
     parts += ["--seed", str(meta.get("seed", 0)), "--out", str(folder)]
     return shlex.join(parts)
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{path}: cannot read ({type(exc).__name__}: {exc})") from None
-    if not isinstance(data, dict):
-        raise DataError(f"{path}: expected a JSON object, got {type(data).__name__}")
-    return data
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise DataError(f"{path}: not found; is {path.parent} a 'biasprobe compare' folder?")
-    try:
-        frame = pd.read_csv(path, keep_default_na=True)
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{path}: cannot read ({type(exc).__name__}: {exc})") from None
-    if path.name == "summary.csv":
-        missing = [c for c in ("model", "benchmark", "breakdown", "mean_diff") if c not in frame]
-        if missing:
-            have = ", ".join(map(str, frame.columns))
-            raise DataError(f"{path}: lacks column {missing[0]!r}; columns: {have}")
-    return frame

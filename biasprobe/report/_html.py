@@ -26,22 +26,21 @@ import pandas as pd
 from markupsafe import Markup
 
 from biasprobe._errors import DataError, UsageError
+from biasprobe._folders import CHECKS_FILE, folder_kinds
 from biasprobe._io import write_text_atomic
 from biasprobe.report._audit_view import GAP_COLUMNS, AuditView, audit_view
-from biasprobe.report._checks_view import CHECKS_FILE, checks_table, read_checks
+from biasprobe.report._checks_view import checks_table, read_checks
 from biasprobe.report._comparison_view import ComparisonView, comparison_view
 from biasprobe.report._table import Column, Table, table
 
 TEMPLATE = "report.html.j2"
 SCRIPT = "sortable.js"
-AUDIT_FILE = "audit.json"
-COMPARE_FILE = "compare.json"
 QUALITY_KEYS = ("model", "accuracy", "f1", "auc")
 PathArg = str | PathLike[str]
 
 
 @dataclass
-class Sources:
+class ReportFolders:
     """The directories of one report, sorted by what they hold."""
 
     audits: list[Path] = field(default_factory=list)
@@ -49,22 +48,18 @@ class Sources:
     checks: list[Path] = field(default_factory=list)
 
 
-def classify(dirs: Sequence[PathArg] | PathArg) -> Sources:
+def classify(dirs: Sequence[PathArg] | PathArg) -> ReportFolders:
     """Sort directories into audits, comparisons and check results."""
     folders = [dirs] if isinstance(dirs, str | PathLike) else list(dirs)
     if not folders:
         raise UsageError("give at least one audit or comparison directory")
-    found = Sources()
+    found = ReportFolders()
     for raw in folders:
         folder = Path(raw)
         if not folder.is_dir():
             raise DataError(f"{folder}: not a directory; give audit or comparison directories")
-        kinds = {
-            AUDIT_FILE: found.audits,
-            COMPARE_FILE: found.comparisons,
-            CHECKS_FILE: found.checks,
-        }
-        hits = [name for name in kinds if (folder / name).is_file()]
+        kinds = {"audit": found.audits, "comparison": found.comparisons, "checks": found.checks}
+        hits = folder_kinds(folder)
         if not hits:
             raise DataError(
                 f"{folder}: no audit.json, compare.json or checks.json; give a directory "

@@ -42,7 +42,14 @@ _QUERY_CHUNK = 900
 
 
 def default_cache_path() -> Path:
-    """``$BIASPROBE_CACHE``, else ``$XDG_CACHE_HOME/biasprobe/scores.sqlite``."""
+    """Where scores are cached unless told otherwise.
+
+    Returns
+    -------
+    pathlib.Path
+        ``$BIASPROBE_CACHE``, else ``$XDG_CACHE_HOME/biasprobe/scores.sqlite`` (by default
+        ``~/.cache/biasprobe/scores.sqlite``).
+    """
     env = os.environ.get("BIASPROBE_CACHE")
     if env:
         return Path(env)
@@ -51,7 +58,16 @@ def default_cache_path() -> Path:
 
 
 class ScoreCache:
-    """Per-text probabilities for each model fingerprint, in one SQLite file."""
+    """Per-text probabilities for each model fingerprint, in one SQLite file.
+
+    WAL mode with a busy timeout, so several processes can share it; a file that is not a
+    readable database is moved aside with a warning and a new one is started.
+
+    Parameters
+    ----------
+    path
+        The SQLite file (created with its folder when missing).
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

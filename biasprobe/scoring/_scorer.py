@@ -14,15 +14,19 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
+from biasprobe._defaults import DEFAULT_BATCH_SIZE, DEFAULT_DEVICE, DEFAULT_DTYPE, DEFAULT_MODEL
 from biasprobe._errors import ModelError, UsageError
 from biasprobe.scoring._labels import pick_score_label
-
-DEFAULT_MODEL = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
 
 
 @runtime_checkable
 class Scorer(Protocol):
-    """What the scoring stage needs from a model."""
+    """What the scoring stage needs from a model.
+
+    A scorer is callable on a list of texts and returns an ``(n, labels)`` array of
+    probabilities; ``labels`` names the columns, ``score_label`` the one that is the score,
+    ``fingerprint`` keys the cache and ``info`` describes the model in outputs.
+    """
 
     labels: list[str]
     score_label: str
@@ -101,11 +105,11 @@ def _default_labels(k: int) -> list[str]:
 def load_scorer(
     model: str | Path | Callable[[list[str]], Any] | Scorer = DEFAULT_MODEL,
     *,
-    device: str = "auto",
+    device: str = DEFAULT_DEVICE,
     score_label: str | int | None = None,
-    batch_size: int = 64,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     revision: str | None = None,
-    dtype: str = "float32",
+    dtype: str = DEFAULT_DTYPE,
     trust_remote_code: bool = False,
 ) -> Scorer:
     """A scorer from a Hub id, a local model folder, a callable, or a scorer.

@@ -17,7 +17,8 @@ from scipy import stats
 
 from biasprobe._errors import UsageError
 from biasprobe.cli import main
-from biasprobe.comparisons._compare import ComparisonResult, compare, finding
+from biasprobe.comparisons._compare import compare
+from biasprobe.comparisons._comparison import ComparisonResult, finding
 from biasprobe.comparisons._pairs import load_pairs
 from biasprobe.comparisons._sst2 import load_sst2
 
