@@ -12,12 +12,11 @@ import functools
 import math
 import textwrap
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch
@@ -28,8 +27,8 @@ from shapely.geometry.polygon import orient
 
 from biasprobe.maps._geometry import DEFAULT_PROJECTION, project_points, projected_world
 from biasprobe.maps._map_data import MapData, Source, as_audit, map_data, template_ids
+from biasprobe.maps._options import MapOptions, MapStyle
 from biasprobe.maps._style import (
-    DEFAULT_CMAP,
     DOT_EDGE,
     EDGE,
     NO_DATA,
@@ -91,15 +90,9 @@ def place(table: pd.DataFrame, *, projection: str = DEFAULT_PROJECTION) -> pd.Da
 def plot_country_map(
     source: Source,
     *,
-    stat: str = "mean",
     template: str = "all",
-    slot: str | None = None,
-    projection: str = DEFAULT_PROJECTION,
-    cmap: str | Colormap = DEFAULT_CMAP,
-    limits: tuple[float, float] | None = None,
-    center: float | None = None,
-    title: str | None = None,
     ax: Axes | None = None,
+    **style: Unpack[MapStyle],
 ) -> Figure:
     """Draw a choropleth of one statistic per country.
 
@@ -107,10 +100,14 @@ def plot_country_map(
     ----------
     source
         An AuditResult, an audit directory, or a per-country DataFrame (``groups.csv``).
-    stat
-        ``"mean"``, ``"delta"`` or ``"vs_mean"`` (see ``country_table``).
     template
         ``"all"`` or one template id.
+    **style
+        The map options shared with ``plot_small_multiples`` (``MapStyle``):
+    stat
+        ``"mean"``, ``"delta"`` or ``"vs_mean"`` (see ``country_table``).
+    slot
+        The slot holding the countries (default: the audit's only ISO-coded slot).
     projection
         ``equal-earth`` (default, equal-area), ``robinson``, ``mollweide``,
         ``natural-earth``, ``plate-carree`` or any pyproj CRS string.
@@ -119,6 +116,8 @@ def plot_country_map(
     limits, center
         Colour range and its midpoint; by default the data range and the baseline
         (the neutral probe's mean score for ``mean``, 0 for ``delta`` and ``vs_mean``).
+    title
+        The figure's title (default: model, set and statistic).
     ax
         Draw into this axes (``title`` becomes its title; a colour bar is added below it).
 
@@ -127,10 +126,12 @@ def plot_country_map(
     matplotlib.figure.Figure
         Countries without a polygon are dots; unplaced countries are listed under the map.
     """
-    data = map_data(source, stat=stat, template=template, slot=slot)
+    o = MapOptions.of(style)
+    projection, title = o.projection, o.title
+    data = map_data(source, stat=o.stat, template=template, slot=o.slot)
     table = place(data.table, projection=projection)
-    mid = data.center if center is None else center
-    scale = colour_scale(table["map_value"].to_numpy(), center=mid, cmap=cmap, limits=limits)
+    mid = data.center if o.center is None else o.center
+    scale = colour_scale(table["map_value"].to_numpy(), center=mid, cmap=o.cmap, limits=o.limits)
     if ax is not None:
         draw_panel(ax, table, scale, projection=projection, panel=0)
         ax.set_title(title or "", fontsize=10)
@@ -150,29 +151,26 @@ def plot_country_map(
 def plot_small_multiples(
     source: Source,
     *,
-    stat: str = "mean",
     templates: list[str] | None = None,
-    slot: str | None = None,
-    projection: str = DEFAULT_PROJECTION,
-    cmap: str | Colormap = DEFAULT_CMAP,
-    limits: tuple[float, float] | None = None,
-    center: float | None = None,
-    title: str | None = None,
     ncols: int = 3,
+    **style: Unpack[MapStyle],
 ) -> Figure:
     """One map per template wording, all on the same colour scale.
 
     The scale is centred on the pooled baseline (all templates), so a country's colour
-    means the same in every panel. Parameters are those of ``plot_country_map``.
+    means the same in every panel. ``templates`` picks the wordings (default: all), ``ncols``
+    the panels per row; ``**style`` takes the options of ``plot_country_map`` (``MapStyle``).
     """
+    o = MapOptions.of(style)
+    stat, slot, projection, title = o.stat, o.slot, o.projection, o.title
     src = as_audit(source)
     ids = templates or template_ids(src)
     pooled = map_data(src, stat=stat, template="all", slot=slot)
     panels = [map_data(src, stat=stat, template=t, slot=slot) for t in ids]
     tables = [place(p.table, projection=projection) for p in panels]
     values = np.concatenate([t["map_value"].to_numpy(float) for t in tables])
-    mid = pooled.center if center is None else center
-    scale = colour_scale(values, center=mid, cmap=cmap, limits=limits)
+    mid = pooled.center if o.center is None else o.center
+    scale = colour_scale(values, center=mid, cmap=o.cmap, limits=o.limits)
     fig, axes, bar_rect, legend_anchor = _grid(len(ids), ncols)
     for i, (ax, table, tid) in enumerate(zip(axes, tables, ids, strict=True)):
         draw_panel(ax, table, scale, projection=projection, panel=i, dot_size=2.6)
