@@ -47,7 +47,7 @@ class MapOptions:
     def of(cls, style: MapStyle) -> MapOptions:
         """The options with ``style``'s keywords applied; unknown keywords are errors."""
         known = [f.name for f in fields(cls)]
-        unknown = sorted(set(style) - known)
+        unknown = sorted(set(style) - set(known))
         if unknown:
             raise UsageError(f"unknown map option {unknown[0]!r}; valid: {', '.join(known)}")
         return cls(**style)
