@@ -4,9 +4,9 @@ An audit crosses the values of a slot (the groups) with wordings (``template_id`
 in multi-slot sets, with the values of the other slots. Wordings are a random factor: a
 new audit would use other wordings. So are the other slots' values (countries in
 ``gender_nationality``): the finding "women score lower" should hold over countries, not
-only over these 197. Resampling probes as if they were independent ignores both. Other slots with fewer than
-``RANDOM_MIN_VALUES`` values (man/woman) are listed exhaustively, not sampled: they are
-fixed strata, averaged over but not resampled.
+only over these 197. Resampling probes as if they were independent ignores both. Other
+slots with fewer than ``RANDOM_MIN_VALUES`` values (man/woman) are listed exhaustively,
+not sampled: they are fixed strata, averaged over but not resampled.
 
 ``Design`` stores the sums and counts of one score column in a ``groups x wordings x
 others`` array (``others``: every combination of the other slots' values). Every

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import stats
+from scipy import special, stats
 
 from biasprobe import AuditResult, DataError, UsageError, load_audit
 
@@ -63,14 +63,21 @@ def test_group_means_and_ns_match_pandas(result: AuditResult) -> None:
 
 def test_group_ci_is_the_t_interval_over_wordings(result: AuditResult) -> None:
     """Wordings are the resampled clusters: the interval is the classic t-interval on the
-    group's per-wording means (scipy), up to bootstrap noise in the standard error."""
+    group's per-wording means (scipy), built on the logit scale (delta method) because the
+    scores are probabilities, up to bootstrap noise in the standard error."""
     got = result.by_group("group").set_index("value")
     probes = synthetic(GROUPS, n_templates=4)
     scored = probes[~probes.is_baseline]
     for g in GROUPS:
         per_wording = scored[scored.group == g].groupby("template_id")["score"].mean()
-        lo, hi = stats.t.interval(
-            0.95, len(per_wording) - 1, loc=per_wording.mean(), scale=stats.sem(per_wording)
+        m = per_wording.mean()
+        lo, hi = special.expit(
+            stats.t.interval(
+                0.95,
+                len(per_wording) - 1,
+                loc=special.logit(m),
+                scale=stats.sem(per_wording) / (m * (1 - m)),
+            )
         )
         assert got.loc[g, "ci_low"] < got.loc[g, "mean"] < got.loc[g, "ci_high"]
         half = (hi - lo) / 2
