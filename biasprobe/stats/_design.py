@@ -87,12 +87,17 @@ def build_design(
     rows: pd.DataFrame, slot: str, *, others: list[str], value: str = "score"
 ) -> Design:
     """A ``Design`` of ``value`` for ``slot`` from probe rows (template_id, slots, value)."""
-    keys = rows[others].astype(str).agg(" | ".join, axis=1) if others else "all"
+    if others:
+        first = rows[others[0]].astype(str)
+        keys = first.str.cat([rows[c].astype(str) for c in others[1:]], sep=" | ")
+        o_labels = keys.to_numpy(dtype=object)
+    else:
+        o_labels = np.full(len(rows), "all", dtype=object)
     frame = pd.DataFrame(
         {
             "g": rows[slot].astype(str).to_numpy(),
             "t": rows[WORDING].astype(str).to_numpy(),
-            "o": keys if isinstance(keys, str) else keys.to_numpy(),
+            "o": o_labels,
             "v": rows[value].to_numpy(dtype=float),
         }
     )

@@ -76,10 +76,19 @@ def test_strict_verdicts_use_the_point_estimate(check: str, verdict: str) -> Non
     assert judge(parse(check), m, Settings(strict=True)).verdict == verdict
 
 
-def test_interval_is_widened_to_the_estimate() -> None:
-    # a biased bootstrap interval that excludes the estimate cannot make a check pass
+def test_interval_is_used_as_given() -> None:
+    # no widening: audit intervals contain their estimates by construction (tested in
+    # tests/stats), so the verdict reads the interval as it is
     m = fake_measure(0.3, 0.1, 0.2)
-    assert judge(parse("m < 0.25"), m, Settings()).verdict == "inconclusive"
+    assert judge(parse("m < 0.25"), m, Settings()).verdict == "pass"
+
+
+def test_a_limit_the_design_cannot_resolve_is_insufficient_evidence() -> None:
+    result = judge(parse("m < 0.1"), fake_measure(0.05, -0.1, 0.2), Settings())
+    assert result.verdict == "inconclusive"
+    assert result.reason.startswith("insufficient evidence: the 95% CI is +/-0.15 wide")
+    narrow = judge(parse("m < 0.1"), fake_measure(0.08, 0.05, 0.11), Settings())
+    assert narrow.verdict == "inconclusive" and "straddles" in narrow.reason
 
 
 def test_missing_interval_or_value_is_inconclusive() -> None:
