@@ -84,7 +84,9 @@ def make_scorer(shape: Shape, effects: np.ndarray, rng: np.random.Generator) -> 
         "wording_group": rng.normal(0, shape.sd_wording_group, (g, t)),
         "other": rng.normal(0, shape.sd_other, o) if o > 1 else np.zeros(1),
         "other_group": rng.normal(0, shape.sd_other_group, (g, o)) if o > 1 else np.zeros((g, 1)),
-        "wording_other": rng.normal(0, shape.sd_wording_other, (t, o)) if o > 1 else np.zeros((t, 1)),
+        "wording_other": (
+            rng.normal(0, shape.sd_wording_other, (t, o)) if o > 1 else np.zeros((t, 1))
+        ),
         "noise": rng.normal(0, shape.sd_noise, (g, t, o)),
     }
     logit = (
@@ -108,11 +110,13 @@ def make_scorer(shape: Shape, effects: np.ndarray, rng: np.random.Generator) -> 
 
 def probes(shape: Shape, scorer: Scorer) -> pd.DataFrame:
     """The probe table of one replicate, scored by ``scorer``."""
-    g, t, o = np.meshgrid(
-        np.arange(shape.n_groups), np.arange(shape.n_wordings), np.arange(shape.n_others),
+    grid = np.meshgrid(
+        np.arange(shape.n_groups),
+        np.arange(shape.n_wordings),
+        np.arange(shape.n_others),
         indexing="ij",
     )
-    g, t, o = g.ravel(), t.ravel(), o.ravel()
+    g, t, o = (axis.ravel() for axis in grid)
     texts = [f"{a}|{b}|{c}" for a, b, c in zip(g, t, o, strict=True)]
     return pd.DataFrame(
         {
@@ -140,12 +144,13 @@ def truths(shape: Shape, effects: np.ndarray, draws: dict) -> dict[str, np.ndarr
     return out
 
 
-def covered(lo: np.ndarray, hi: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    return (lo <= truth) & (truth <= hi)
+def covered(lo: Any, hi: Any, truth: Any) -> np.ndarray:
+    return np.asarray((lo <= truth) & (truth <= hi))
 
 
-def one_replicate(shape: Shape, effects: np.ndarray, rng: np.random.Generator, opts: Options,
-                  *, seed: int) -> dict[str, Any]:
+def one_replicate(
+    shape: Shape, effects: np.ndarray, rng: np.random.Generator, opts: Options, *, seed: int
+) -> dict[str, Any]:
     scorer, draws = make_scorer(shape, effects, rng)
     rows = probes(shape, scorer)
     truth = truths(shape, effects, draws)
@@ -162,8 +167,15 @@ def one_replicate(shape: Shape, effects: np.ndarray, rng: np.random.Generator, o
     p_lo, p_hi = percentile_interval(s.replicates, confidence=run.confidence)
     out["mean_percentile"] = covered(p_lo, p_hi, truth["means"]).mean()
     weights = default_contrasts(design.groups)
-    contrasts = contrast_table("group", s.means, s.replicates, weights, kind="default",
-                               confidence=run.confidence, n_clusters=s.n_clusters)
+    contrasts = contrast_table(
+        "group",
+        s.means,
+        s.replicates,
+        weights,
+        kind="default",
+        confidence=run.confidence,
+        n_clusters=s.n_clusters,
+    )
     w = np.vstack(list(weights.values()))
     c_truth = w @ truth["means"]
     out["contrast_t"] = covered(contrasts["ci_low"], contrasts["ci_high"], c_truth).mean()
@@ -184,10 +196,12 @@ def one_replicate(shape: Shape, effects: np.ndarray, rng: np.random.Generator, o
         inter = full[full["value_b"] != "all"]
         diff = truth["cells"][1] - truth["cells"][0]  # g001 - g000, sorted order
         i_truth = diff - diff.mean()
-        out["cell_difference"] = covered(inter["difference_ci_low"], inter["difference_ci_high"],
-                                         diff).mean()
-        out["interaction"] = covered(inter["interaction_ci_low"], inter["interaction_ci_high"],
-                                     i_truth).mean()
+        out["cell_difference"] = covered(
+            inter["difference_ci_low"], inter["difference_ci_high"], diff
+        ).mean()
+        out["interaction"] = covered(
+            inter["interaction_ci_low"], inter["interaction_ci_high"], i_truth
+        ).mean()
         out["omnibus_reject"] = float(full.attrs["p_value"] < 0.05)
     return out
 
@@ -213,30 +227,49 @@ SHAPES = {
 
 def null_shape(shape: Shape) -> Shape:
     """No group effect of any kind: group, wording x group, other x group are all zero."""
-    return Shape(shape.name + "_null", shape.n_groups, shape.n_wordings, shape.n_others,
-                 sd_wording_group=0.0, sd_other_group=0.0, effects=np.zeros(shape.n_groups))
+    return Shape(
+        shape.name + "_null",
+        shape.n_groups,
+        shape.n_wordings,
+        shape.n_others,
+        sd_wording_group=0.0,
+        sd_other_group=0.0,
+        effects=np.zeros(shape.n_groups),
+    )
 
 
 def power_shape(shape: Shape, mde: float) -> Shape:
     """One contrast of size ``mde`` (score scale, first default contrast), nothing else."""
     base = null_shape(shape)
-    within = base.sd_wording**2 + base.sd_noise**2 + (
-        base.sd_other**2 + base.sd_wording_other**2 if shape.others_random else 0.0
+    within = (
+        base.sd_wording**2
+        + base.sd_noise**2
+        + (base.sd_other**2 + base.sd_wording_other**2 if shape.others_random else 0.0)
     )
     effects = np.zeros(shape.n_groups)
     k = shape.n_groups
-    target = lambda x: (  # noqa: E731
-        expected_probability(np.array(shape.mu + x), within)
-        - expected_probability(np.array(shape.mu), within)
-    ) * (1 if k == 2 else 1.0)
+
+    def target(x: float) -> float:
+        return float(
+            expected_probability(np.array(shape.mu + x), within)
+            - expected_probability(np.array(shape.mu), within)
+        )
+
     lo, hi = 0.0, 5.0
     for _ in range(60):  # bisection: the logit effect whose probability contrast is mde
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if float(target(mid)) < mde else (lo, mid)
     index = 1 if k == 2 else 0  # the contrast's leading group (g001 - g000; g000 - others)
     effects[index] = lo
-    return Shape(base.name.replace("_null", "_power"), k, shape.n_wordings, shape.n_others,
-                 sd_wording_group=0.0, sd_other_group=0.0, effects=effects)
+    return Shape(
+        base.name.replace("_null", "_power"),
+        k,
+        shape.n_wordings,
+        shape.n_others,
+        sd_wording_group=0.0,
+        sd_other_group=0.0,
+        effects=effects,
+    )
 
 
 def main() -> None:
@@ -261,12 +294,18 @@ def main() -> None:
         power = study(power_shape(shape, mde), args.reps, opts, seed=100 * i + 2)
         report["results"][name] = {
             "coverage": {k: v for k, v in cov.items() if k not in ("contrast0_truth",)},
-            "null": {k: null[k] for k in ("permutation_reject", "contrast_reject", "null_gap",
-                                           "seconds") if k in null}
+            "null": {
+                k: null[k]
+                for k in ("permutation_reject", "contrast_reject", "null_gap", "seconds")
+                if k in null
+            }
             | ({"omnibus_reject": null["omnibus_reject"]} if "omnibus_reject" in null else {}),
-            "power_at_mde": {"mde": mde, "truth": power["contrast0_truth"],
-                             "contrast_reject": power["contrast_reject"],
-                             "seconds": power["seconds"]},
+            "power_at_mde": {
+                "mde": mde,
+                "truth": power["contrast0_truth"],
+                "contrast_reject": power["contrast_reject"],
+                "seconds": power["seconds"],
+            },
         }
         print(name, json.dumps(report["results"][name]), flush=True)
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -88,8 +88,9 @@ def build_design(
 ) -> Design:
     """A ``Design`` of ``value`` for ``slot`` from probe rows (template_id, slots, value)."""
     if others:
-        first = rows[others[0]].astype(str)
-        keys = first.str.cat([rows[c].astype(str) for c in others[1:]], sep=" | ")
+        keys = rows[others[0]].astype(str)
+        for c in others[1:]:
+            keys = keys + " | " + rows[c].astype(str)
         o_labels = keys.to_numpy(dtype=object)
     else:
         o_labels = np.full(len(rows), "all", dtype=object)
