@@ -215,12 +215,13 @@ def study(shape: Shape, reps: int, opts: Options, *, seed: int) -> dict[str, Any
     summary = {k: round(float(frame[k].mean()), 4) for k in frame.columns}
     summary["replicates"] = reps
     summary["seconds"] = round(time.perf_counter() - started, 1)
+    print(shape.name, json.dumps(summary), flush=True)
     return summary
 
 
 SHAPES = {
-    "country_197x10": Shape("country", 197, 10),
     "names_37x8": Shape("names", 37, 8),
+    "country_197x10": Shape("country", 197, 10),
     "gender_nationality_2x8x197": Shape("gender_nationality", 2, 8, 197),
 }
 
