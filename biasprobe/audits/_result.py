@@ -70,9 +70,12 @@ class AuditResult:
         self.boot = Bootstrap(n_resamples=n_bootstrap, confidence=confidence, seed=seed)
         self.metadata = dict(metadata or {})
         self.metadata.update(seed=seed, n_bootstrap=n_bootstrap, confidence=confidence)
-        spec = contrasts if contrasts is not None else self.metadata.get("contrasts")
+        from_set = (self.metadata.get("template_set") or {}).get("contrasts")
+        spec = contrasts if contrasts is not None else self.metadata.get("contrasts", from_set)
         if spec:
-            self.metadata["contrasts"] = {k: dict(v) for k, v in spec.items()}
+            self.metadata["contrasts"] = {
+                k: {n: list(sides) for n, sides in v.items()} for k, v in spec.items()
+            }
         self._groups, self._gaps, self._contrasts = self._compute(spec or {})
 
     @property
