@@ -163,9 +163,16 @@ def _contrasts(
     ]
     if spec:
         weights = named_contrasts(spec, groups, meta)
-        out.append(
-            contrast_table(
-                slot, s.means, s.replicates, weights, kind="named", confidence=conf, n_clusters=n
-            )
+        table = contrast_table(
+            slot,
+            s.means,
+            s.replicates,
+            weights,
+            kind="named",
+            confidence=conf,
+            n_clusters=n,
+            resample_sides=True,
+            seed=opts.seed,
         )
+        out.append(table)
     return out

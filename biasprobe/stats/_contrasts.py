@@ -107,13 +107,26 @@ def contrast_table(
     kind: str,
     confidence: float,
     n_clusters: int,
+    resample_sides: bool = False,
+    seed: int = 0,
 ) -> pd.DataFrame:
-    """One row per contrast: estimate, t interval, p-value, BH-adjusted p, MDE."""
+    """One row per contrast: estimate, t interval, p-value, BH-adjusted p, MDE.
+
+    ``resample_sides``: a side that averages several groups (low-income countries) is a
+    sample of such groups, so its groups are resampled too (stratified by side, on top of
+    the shared wording draws): the interval then speaks of low- vs high-income countries,
+    not only of these ones.
+    """
     if not weights:
         return pd.DataFrame(columns=list(CONTRAST_COLUMNS))
     w = np.vstack(list(weights.values()))  # K x G
     est = w @ means
-    reps = np.where(np.isfinite(replicates), replicates, 0.0) @ w.T
+    filled = np.where(np.isfinite(replicates), replicates, 0.0)
+    if resample_sides:
+        rng = np.random.default_rng([seed, 13])
+        reps = np.column_stack([_side_replicates(filled, row, rng) for row in w])
+    else:
+        reps = filled @ w.T
     reps[~np.isfinite(replicates).all(axis=1)] = np.nan
     se = bootstrap_se(reps, n_clusters)
     lo, hi = t_interval(est, se, confidence=confidence, n_clusters=n_clusters)
@@ -133,6 +146,19 @@ def contrast_table(
             "n_wordings": n_clusters,
         }
     )
+
+
+def _side_replicates(reps: np.ndarray, w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Replicates of ``w @ means`` with each side's groups resampled (multinomial counts)."""
+    out = np.zeros(len(reps))
+    for sign in (1.0, -1.0):
+        idx = np.flatnonzero(np.sign(w) == sign)
+        if len(idx) < 2:
+            out += reps[:, idx] @ w[idx]
+            continue
+        counts = rng.multinomial(len(idx), np.full(len(idx), 1 / len(idx)), size=len(reps))
+        out += (counts * reps[:, idx]) @ w[idx]
+    return out
 
 
 def bh(p_values: np.ndarray) -> np.ndarray:
