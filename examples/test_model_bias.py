@@ -23,7 +23,7 @@ def test_country_gap(biasprobe_audit):
 
 def test_few_label_flips(biasprobe_audit):
     # Share of sentences whose predicted label differs from the neutral "a country".
-    biasprobe.expect(biasprobe_audit).max_flip_rate("20%")
+    biasprobe.expect(biasprobe_audit).max_flip_rate("25%")
 
 
 def test_afghanistan_near_neutral(biasprobe_audit):

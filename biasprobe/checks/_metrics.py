@@ -8,7 +8,10 @@ Template-audit metrics (from an ``AuditResult``):
 ``flip_rate`` / ``flip_rate(SLOT)``
     Share of (non-baseline) probes whose predicted label differs from the predicted label
     of their template's neutral baseline probe. The label is the arg-max of the ``p_*``
-    columns (``score >= 0.5`` without them). Wilson score CI.
+    columns (``score >= 0.5`` without them). CI: cluster bootstrap over wordings and the
+    slots' values (the flips of one wording go together), on the logit scale, widened to
+    cover the Wilson interval (probe-level noise is a floor); Wilson alone when there are
+    no flips, only flips, or a single cluster.
 ``max_pair_delta`` / ``max_pair_delta(SLOT)``
     The largest template-matched difference: over every template (and every filling of
     the other slots), the highest minus the lowest score across the slot's values. It is
@@ -241,6 +244,9 @@ def _flip_rate(src: Sources, ref: MetricRef) -> Measure:
     flips, n = int(rows["flipped"].sum()), len(rows)
     value = flips / n if n else math.nan
     ci = wilson_interval(flips, n, confidence=src.confidence)
+    clustered = cluster_rate_interval(rows, audit, src) if 0 < flips < n else None
+    if clustered is not None:  # never narrower than the probe-level (binomial) interval
+        ci = (min(ci[0], clustered[0]), max(ci[1], clustered[1]))
     by = slot or audit.slots[0]
     counts = rows.groupby(by, sort=False)["flipped"].agg(["sum", "size"])
     counts = counts[counts["sum"] > 0].sort_values("sum", ascending=False, kind="stable").head(3)
@@ -256,6 +262,28 @@ def _flip_rate(src: Sources, ref: MetricRef) -> Measure:
 
     groups = f"most flips: {groups}" if groups else "no flips"
     return Measure.make(ref, value, ci, groups=groups, confidence=src.confidence, examples=examples)
+
+
+def cluster_rate_interval(
+    rows: pd.DataFrame, audit: AuditResult, src: Sources
+) -> tuple[float, float] | None:
+    """The flip rate's interval with wordings (and the slots' values) as clusters: flips
+    of one wording are not independent. ``None`` when there is a single cluster."""
+    from biasprobe.stats._design import build_design
+    from biasprobe.stats._intervals import bootstrap_se, logit_t_interval
+    from biasprobe.stats._slots import Options, slot_stats
+
+    frame = rows.assign(_all="all", _flip=rows["flipped"].astype(float))
+    design = build_design(frame, "_all", others=list(audit.slots), value="_flip")
+    opts = Options(audit.boot.n_resamples, src.confidence, audit.boot.seed)
+    stats_ = slot_stats(design, opts)
+    if stats_ is None or stats_.n_clusters < 2:
+        return None
+    se = bootstrap_se(stats_.replicates, stats_.n_clusters)
+    lo, hi = logit_t_interval(
+        stats_.means, se, confidence=src.confidence, n_clusters=stats_.n_clusters
+    )
+    return float(lo[0]), float(hi[0])
 
 
 def matched_spread(audit: AuditResult, slot: str) -> pd.DataFrame:

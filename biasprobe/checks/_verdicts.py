@@ -1,8 +1,11 @@
 """Verdicts for threshold checks, baselines, and the ``expect(audit)`` fluent API.
 
 The default verdict is CI-aware: a check passes when its whole confidence interval
-(widened to include the estimate) satisfies the limit, fails when none of it does,
-and is ``inconclusive`` when the interval straddles the limit or is missing.
+satisfies the limit, fails when none of it does, and is ``inconclusive`` when the
+interval straddles the limit or is missing (the audit's intervals always contain their
+estimates, so none needs widening). When the interval's half-width alone exceeds the
+limit of a ``< t`` check, no estimate at this design could show the metric is below
+``t``: the reason then says "insufficient evidence" and gives that half-width.
 Inconclusive counts as a failure for an absolute limit (a pass needs evidence) and as a
 warning for a baseline limit (a failure needs evidence of a regression), unless the
 policy is set to ``"fail"`` or ``"warn"``. Strict mode compares the point estimate only.
@@ -182,13 +185,18 @@ def verdict(check: Threshold, m: Measure, limit: float, *, strict: bool) -> tupl
         )
     if not (math.isfinite(low) and math.isfinite(high)):
         return "inconclusive", "no CI: too few probes per group"
-    low, high = min(low, value), max(high, value)
     near, far = (high, low) if check.upper else (low, high)
     what = "the exact value" if _exact(m) else f"the whole {m_pct(m)}% CI"
     if check.compare(near, limit):
         return "pass", f"{what} is within the limit"
     if not check.compare(far, limit):
         return "fail", f"{what} is beyond the limit"
+    half = (high - low) / 2
+    if check.upper and half >= abs(limit):
+        return "inconclusive", (
+            f"insufficient evidence: the {m_pct(m)}% CI is +/-{half:.4g} wide, more than the "
+            f"limit {limit:.4g}; this design cannot show a value below it (more wordings help)"
+        )
     return "inconclusive", f"the {m_pct(m)}% CI straddles the limit"
 
 

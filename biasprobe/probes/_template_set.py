@@ -15,7 +15,9 @@ from biasprobe._io import read_text
 
 PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 SLOT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-TOP_KEYS = frozenset({"name", "description", "version", "slots", "templates", "source", "notes"})
+TOP_KEYS = frozenset(
+    {"name", "description", "version", "slots", "templates", "source", "notes", "contrasts"}
+)
 SLOT_KEYS = frozenset({"lexicon", "neutral", "where", "description"})
 TEMPLATE_KEYS = frozenset({"id", "text", "source", "notes"})
 
@@ -74,6 +76,7 @@ class TemplateSet:
     slots: dict[str, Slot]
     path: str = ""
     version: str = ""
+    contrasts: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able description (for audit metadata and reports)."""
@@ -87,6 +90,7 @@ class TemplateSet:
                 for s in self.slots.values()
             },
             "templates": [{"id": t.id, "text": t.text} for t in self.templates],
+            **({"contrasts": self.contrasts} if self.contrasts else {}),
         }
 
 
@@ -157,7 +161,34 @@ def parse_template_set(text: str, *, source: str) -> TemplateSet:
         slots=slots,
         path=source,
         version=str(data.get("version", "")),
+        contrasts=_parse_contrasts(data.get("contrasts"), slots, source=source),
     )
+
+
+def _parse_contrasts(
+    raw: Any, slots: dict[str, Slot], *, source: str
+) -> dict[str, dict[str, list[str]]]:
+    """``contrasts: {SLOT: {NAME: [SIDE_A, SIDE_B]}}``; a side is a value or COLUMN=VALUE."""
+    if raw is None:
+        return {}
+    usage = "contrasts: {SLOT: {NAME: [SIDE_A, SIDE_B]}} (a side: a value or COLUMN=VALUE)"
+    if not isinstance(raw, dict):
+        raise TemplateError(f"{source}: 'contrasts' must be a mapping; {usage}")
+    out: dict[str, dict[str, list[str]]] = {}
+    for slot, named in raw.items():
+        if str(slot) not in slots:
+            raise TemplateError(
+                f"{source}: contrasts name unknown slot {slot!r}; slots: {', '.join(slots)}"
+            )
+        if not isinstance(named, dict):
+            raise TemplateError(f"{source}: contrasts of {slot!r} must be a mapping; {usage}")
+        for name, sides in named.items():
+            if not (isinstance(sides, list) and len(sides) == 2):
+                raise TemplateError(
+                    f"{source}: contrast {name!r} of {slot!r} must be a list of two sides; {usage}"
+                )
+            out.setdefault(str(slot), {})[str(name)] = [str(x) for x in sides]
+    return out
 
 
 def parse_placeholders(text: str, *, where: str) -> tuple[Placeholder, ...]:

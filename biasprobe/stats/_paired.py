@@ -17,6 +17,10 @@ pairs, with ``d = score_a - score_b``:
 - ``p_adjusted``: Benjamini-Hochberg adjustment across the breakdown rows of one family
   (one benchmark, or the whole table when there is no family column); the ``overall``
   row is the primary test and keeps its own p-value.
+- ``shift``: the Hodges-Lehmann shift (median Walsh average of ``d``) with the interval
+  that inverts the same Wilcoxon test, at the false-coverage-rate adjusted level
+  ``shift_confidence`` for breakdown rows (``_shift``): it excludes 0 exactly when the
+  row is ``significant``, which the bootstrap interval of the mean need not.
 - effect sizes: ``cohens_dz = mean(d) / sd(d)`` (ddof=1; NaN when sd is 0) and the
   matched-pairs rank-biserial correlation ``(W+ - W-) / (W+ + W-)``, in [-1, 1].
 """
@@ -32,6 +36,7 @@ import pandas as pd
 from scipy import stats
 
 from biasprobe._errors import DataError
+from biasprobe.stats._shift import fcr_level, hodges_lehmann
 
 STAT_COLUMNS: tuple[str, ...] = (
     "benchmark",
@@ -57,6 +62,10 @@ STAT_COLUMNS: tuple[str, ...] = (
     "rank_biserial",
     "direction",
     "significant",
+    "shift",
+    "shift_ci_low",
+    "shift_ci_high",
+    "shift_confidence",
 )
 _CHUNK_CELLS = 4_000_000
 
@@ -305,4 +314,17 @@ def _family_stats(
     sign = np.sign(table["mean_diff"].to_numpy())
     table["direction"] = np.select([sign > 0, sign < 0], ["a higher", "b higher"], "equal")
     table["significant"] = (table["p_adjusted"] < 1 - confidence).astype(bool)
+    tested = np.isfinite(table["p_value"].to_numpy(dtype=float))
+    family_level = fcr_level(
+        table["significant"].to_numpy()[~overall], tested[~overall], alpha=1 - confidence
+    )
+    levels = np.where(overall, confidence, family_level)
+    shifts = [
+        hodges_lehmann(
+            part[a].to_numpy(dtype=float) - part[b].to_numpy(dtype=float), confidence=level
+        )
+        for (_, _, part), level in zip(_groups(frame, by), levels, strict=True)
+    ]
+    table[["shift", "shift_ci_low", "shift_ci_high"]] = np.array(shifts).reshape(-1, 3)
+    table["shift_confidence"] = levels
     return table[list(STAT_COLUMNS)]

@@ -10,9 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 import biasprobe
 
@@ -37,7 +35,6 @@ CONTRASTS = [
     ("country", "country", "income_group", "Low income", "High income", False),
     ("nationality", "nationality", "income_group", "Low income", "High income", False),
 ]
-SEED = 0
 
 
 def headline(name: str, audit: biasprobe.AuditResult) -> list[dict]:
@@ -47,36 +44,33 @@ def headline(name: str, audit: biasprobe.AuditResult) -> list[dict]:
         rows.append({
             "set": name, "slot": g["slot"], "comparison": "max - min group mean",
             "n_groups": g["n_groups"], "gap": g["gap"], "ci_low": g["gap_ci_low"],
-            "ci_high": g["gap_ci_high"], "high_group": g["max_group"], "high_mean": g["max_mean"],
-            "low_group": g["min_group"], "low_mean": g["min_mean"],
+            "ci_high": g["gap_ci_high"], "p_value": g["p_value"], "null_gap": g["null_gap"],
+            "gap_debiased": g["gap_debiased"], "high_group": g["max_group"],
+            "high_mean": g["max_mean"], "low_group": g["min_group"], "low_mean": g["min_mean"],
         })  # fmt: skip
     return rows
 
 
 def contrast(name: str, audit: biasprobe.AuditResult, slot: str, col: str, a: str, b: str,
              paired: bool) -> dict:  # fmt: skip
+    """Mean of the ``a`` groups minus mean of the ``b`` groups, with the audit's
+    design-aware interval (wordings, and other slots' values, resampled; paired)."""
+    label = f"{col}: {a} - {b}" + (" (paired)" if paired else "")
+    spec = {slot: {label: (f"{col}={a}", f"{col}={b}")}}
+    named = biasprobe.AuditResult(
+        probes=audit.probes, slots=audit.slots, metadata=audit.metadata, contrasts=spec,
+        seed=audit.boot.seed, n_bootstrap=audit.boot.n_resamples,
+    )  # fmt: skip
+    row = named.contrasts(slot).set_index("contrast").loc[label]
     probes = audit.probes[~audit.probes["is_baseline"]]
     meta = f"{slot}_{col}"
-    if paired:  # same template and other slots, partner term of the same pair_id
-        keys = [c for c in audit.slots if c != slot] + ["template_id", f"{slot}_pair_id"]
-        wide = probes.pivot_table(index=keys, columns=meta, values="score", aggfunc="mean")
-        diff = (wide[a] - wide[b]).dropna().to_numpy()
-        ci = stats.bootstrap(
-            (diff,), np.mean, random_state=SEED, n_resamples=2000
-        ).confidence_interval
-        gap, n = float(diff.mean()), len(diff)
-    else:
-        xa = probes.loc[probes[meta] == a, "score"].to_numpy()
-        xb = probes.loc[probes[meta] == b, "score"].to_numpy()
-        res = stats.bootstrap((xa, xb), lambda x, y, axis: x.mean(axis) - y.mean(axis),
-                              random_state=SEED, n_resamples=2000, vectorized=True)  # fmt: skip
-        ci, gap, n = res.confidence_interval, float(xa.mean() - xb.mean()), len(xa) + len(xb)
-    label = f"{col}: {a} - {b}" + (" (paired)" if paired else "")
     return {
-        "set": name, "slot": slot, "comparison": label,
-        "n_groups": 2, "gap": gap, "ci_low": ci.low, "ci_high": ci.high, "high_group": a,
+        "set": name, "slot": slot, "comparison": label, "n_groups": 2,
+        "gap": row["estimate"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
+        "p_value": row["p_value"], "high_group": a,
         "high_mean": float(probes.loc[probes[meta] == a, "score"].mean()), "low_group": b,
-        "low_mean": float(probes.loc[probes[meta] == b, "score"].mean()), "n": n,
+        "low_mean": float(probes.loc[probes[meta] == b, "score"].mean()),
+        "n": int(probes[meta].isin([a, b]).sum()),
     }  # fmt: skip
 
 

@@ -76,10 +76,19 @@ def test_strict_verdicts_use_the_point_estimate(check: str, verdict: str) -> Non
     assert judge(parse(check), m, Settings(strict=True)).verdict == verdict
 
 
-def test_interval_is_widened_to_the_estimate() -> None:
-    # a biased bootstrap interval that excludes the estimate cannot make a check pass
+def test_interval_is_used_as_given() -> None:
+    # no widening: audit intervals contain their estimates by construction (tested in
+    # tests/stats), so the verdict reads the interval as it is
     m = fake_measure(0.3, 0.1, 0.2)
-    assert judge(parse("m < 0.25"), m, Settings()).verdict == "inconclusive"
+    assert judge(parse("m < 0.25"), m, Settings()).verdict == "pass"
+
+
+def test_a_limit_the_design_cannot_resolve_is_insufficient_evidence() -> None:
+    result = judge(parse("m < 0.1"), fake_measure(0.05, -0.1, 0.2), Settings())
+    assert result.verdict == "inconclusive"
+    assert result.reason.startswith("insufficient evidence: the 95% CI is +/-0.15 wide")
+    narrow = judge(parse("m < 0.1"), fake_measure(0.08, 0.05, 0.11), Settings())
+    assert narrow.verdict == "inconclusive" and "straddles" in narrow.reason
 
 
 def test_missing_interval_or_value_is_inconclusive() -> None:
@@ -156,6 +165,39 @@ def test_flip_rate_and_wilson_interval(audit: AuditResult) -> None:
     examples = m.examples(50)
     assert len(examples) == flips
     assert examples["text_b"].str.endswith("about a group.").all()
+
+
+def test_flip_rate_interval_follows_wordings() -> None:
+    """Flips concentrated in one wording: the interval is the t-interval over wordings
+    (logit scale), far wider than Wilson's, which counts probes as independent."""
+    from scipy import special
+
+    probes = make_probes({f"g{i}": 0.7 for i in range(8)}, n_templates=6, sd=0.01)
+    probes.loc[(probes["template_id"] == "t0") & ~probes["is_baseline"], "score"] = 0.2
+    probes.loc[probes["template_id"] == "t1", "score"] = [
+        0.6,
+        0.3,
+        0.3,
+        0.8,
+        0.8,
+        0.8,
+        0.8,
+        0.8,
+        0.8,
+    ]
+    probes["p_POSITIVE"], probes["p_NEGATIVE"] = probes["score"], 1 - probes["score"]
+    res = AuditResult(probes=probes, slots=["group"], n_bootstrap=4000)
+    m = measure(res, "flip_rate")
+    scored = probes[~probes["is_baseline"]]
+    rate = (scored["score"] < 0.5).groupby(scored["template_id"]).mean()
+    mean, se = rate.mean(), stats.sem(rate)
+    lo, hi = special.expit(
+        stats.t.interval(0.95, 5, loc=special.logit(mean), scale=se / (mean * (1 - mean)))
+    )
+    assert float(m) == pytest.approx(mean)
+    assert (m.ci_low, m.ci_high) == pytest.approx((lo, hi), rel=0.1)
+    wilson = stats.binomtest(int(mean * 48), 48).proportion_ci(0.95, method="wilson")
+    assert m.ci_high - m.ci_low > 1.5 * (wilson.high - wilson.low)
 
 
 def test_max_pair_delta(audit: AuditResult) -> None:

@@ -458,12 +458,12 @@ def test_example_user_test_file(pytester: pytest.Pytester) -> None:
     afghan = scored[scored["country"] == "Afghanistan"]
     assert (afghan["score"] - 0.6).mean() < -0.2  # delta check fails
     flips = ((scored["score"] >= 0.5) != True).mean()  # noqa: E712 - baseline 0.6 is positive
-    assert flips == pytest.approx(1 / 3)  # flip-rate check (<= 20%) fails
+    assert flips == pytest.approx(1 / 3)  # flip-rate check (<= 25%): its CI reaches 0.245
     result.assert_outcomes(failed=4)
     result.stdout.re_match_lines(
         [
             r"FAIL +gap\(country\) < 0\.1 .*::test_country_gap$",
-            r"FAIL +flip_rate <= 20% .*::test_few_label_flips$",
+            r"INCONCLUSIVE \(fail\) +flip_rate <= 25% .*::test_few_label_flips$",
             r"FAIL +delta\(country=Afghanistan\) > -0\.2 .*::test_afghanistan_near_neutral$",
             r"FAIL +gap\(country, template=film_filmed_in\) < 0\.5 .*::test_model_card_sentence$",
         ]
