@@ -140,6 +140,10 @@ def uses_biasprobe(item: pytest.Item) -> bool:
 
 
 def _usage_failure(exc: Exception) -> NoReturn:
+    from biasprobe._errors import HubUnreachableError
+
+    if isinstance(exc, HubUnreachableError):
+        exc = exc.for_option("--biasprobe-model")  # this entry point's option
     raise pytest.fail.Exception(f"biasprobe: {exc}", pytrace=False) from None
 
 
