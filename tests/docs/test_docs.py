@@ -8,6 +8,7 @@ import os
 import pkgutil
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,24 @@ def readme_commands() -> list[str]:
     ]
 
 
+REPO_LINKS = ("reports", "templates", "biasprobe", "notebooks", "README.md")
+REPO_COPIES = ("examples",)  # its files name ../out/...: a link would resolve that in the repo
+
+
+@pytest.fixture
+def repo_like(tmp_path: Path, shared_dir: Path) -> Path:
+    """A folder that looks like the repository (read-only parts linked, ``../shared`` next
+    to it), so that the README's commands write their ``out/...`` here, not in the repo."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    for name in REPO_LINKS:
+        (root / name).symlink_to(REPO / name)
+    for name in REPO_COPIES:
+        shutil.copytree(REPO / name, root / name)
+    (tmp_path / "shared").symlink_to(shared_dir)
+    return root
+
+
 def test_readme_has_the_three_commands() -> None:
     bash = "\n".join(blocks("bash"))
     assert 'pip install torch==2.13.0 && pip install -e ".[dev' in bash
@@ -44,15 +63,22 @@ def test_readme_has_the_three_commands() -> None:
     assert "pip install torch==2.13.0" in ci and "pytest" in ci
 
 
+def test_readme_commands_write_only_relative_paths() -> None:
+    # they run in a temporary copy of the repository (repo_like): an absolute path would
+    # write outside it
+    for command in readme_commands() + blocks("python"):
+        assert "/tmp" not in command and " ~/" not in command, command
+
+
 @pytest.mark.model
-def test_readme_commands_run_as_written(tmp_path: Path) -> None:
+def test_readme_commands_run_as_written(tmp_path: Path, repo_like: Path) -> None:
     env = dict(os.environ, BIASPROBE_CACHE=str(tmp_path / "cache.sqlite"))
     bindir = Path(sys.executable).parent
     for command in readme_commands():
         argv = shlex.split(command.split(HUB_MARK)[0], comments=True)
         exe = str(bindir / "biasprobe") if (bindir / "biasprobe").exists() else "biasprobe"
         proc = subprocess.run(
-            [exe, *argv[1:]], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+            [exe, *argv[1:]], cwd=repo_like, env=env, capture_output=True, text=True, timeout=600
         )
         if HUB_MARK in command:
             assert proc.returncode == 2, (command, proc.stderr)
@@ -63,8 +89,8 @@ def test_readme_commands_run_as_written(tmp_path: Path) -> None:
 
 
 @pytest.mark.model
-def test_readme_python_examples(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
+def test_readme_python_examples(monkeypatch: pytest.MonkeyPatch, repo_like: Path) -> None:
+    monkeypatch.chdir(repo_like)
     parser = doctest.DocTestParser()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     for i, block in enumerate(blocks("python")):
