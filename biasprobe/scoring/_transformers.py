@@ -15,6 +15,7 @@ import numpy as np
 
 from biasprobe._errors import HubUnreachableError, ModelError, UsageError
 from biasprobe.scoring._batching import Batch, Encoder, batches, prefetch
+from biasprobe.scoring._cpu import cpu_has_native_bf16
 from biasprobe.scoring._labels import pick_score_label
 from biasprobe.scoring._model_files import (
     cached_config,
@@ -288,6 +289,7 @@ def resolve_dtype(dtype: str, device: Any) -> str:
 
     ``fast`` is bfloat16 on CUDA and on CPUs with native bfloat16 (AVX512-BF16, AMX),
     float16 on MPS, and int8 on other CPUs (less exact: see ``data/fast_modes.json``).
+    An explicit bfloat16 on a CPU without it warns: emulated bfloat16 is slower than float32.
     """
     if dtype not in DTYPES:
         raise UsageError(f"unknown dtype {dtype!r}; valid: {', '.join(DTYPES)}")
@@ -295,6 +297,7 @@ def resolve_dtype(dtype: str, device: Any) -> str:
         if device.type == "cpu":
             return "bfloat16" if cpu_has_bf16() else "int8"
         return "float16" if device.type == "mps" else "bfloat16"
+    warn_emulated_bf16(dtype, device)
     if dtype == "int8" and device.type != "cpu":
         raise UsageError(
             f"int8 quantisation runs on the CPU only, not on {device.type}; "
@@ -304,13 +307,19 @@ def resolve_dtype(dtype: str, device: Any) -> str:
 
 
 def cpu_has_bf16() -> bool:
-    """Whether this CPU runs bfloat16 matmuls natively (through oneDNN)."""
-    import torch
+    """Whether this CPU runs bfloat16 natively (AVX512-BF16 or AMX; see ``_cpu``)."""
+    return cpu_has_native_bf16()
 
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
+
+def warn_emulated_bf16(dtype: str, device: Any) -> None:
+    """One line when bfloat16 was asked for on a CPU that only emulates it (slow)."""
+    if dtype == "bfloat16" and device.type == "cpu" and not cpu_has_bf16():
+        warnings.warn(
+            "bfloat16 on this CPU (no AVX512-BF16 or AMX) is emulated and runs several times "
+            "slower than float32; use --fast int8 (or --fast auto) or float32",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def prepare_model(model: Any, *, dtype: str, device: Any) -> tuple[Any, Any]:
