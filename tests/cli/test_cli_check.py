@@ -82,7 +82,8 @@ def test_table_and_messages(audit_dir: Path, capsys: pytest.CaptureFixture[str])
                 "warn",
             ],
             0,
-            "2 checks: 1 pass, 0 fail, 1 inconclusive (none failed; 1 inconclusive, reported as a warning)",
+            "2 checks: 1 pass, 0 fail, 1 inconclusive "
+            "(none failed; 1 inconclusive, reported as a warning)",
         ),
         (
             ["--check", "gap(group) < 0.5"],
