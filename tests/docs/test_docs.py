@@ -54,6 +54,14 @@ def repo_like(tmp_path: Path, shared_dir: Path) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def readme_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One score cache for the README's commands and its Python examples: they audit the
+    same set with the same model, so the second run reads its scores from the cache
+    (and, with every score cached, never loads the model)."""
+    return tmp_path_factory.mktemp("readme-cache") / "scores.sqlite"
+
+
 def test_readme_has_the_three_commands() -> None:
     bash = "\n".join(blocks("bash"))
     assert 'pip install torch==2.13.0 && pip install -e ".[dev' in bash
@@ -71,8 +79,8 @@ def test_readme_commands_write_only_relative_paths() -> None:
 
 
 @pytest.mark.model
-def test_readme_commands_run_as_written(tmp_path: Path, repo_like: Path) -> None:
-    env = dict(os.environ, BIASPROBE_CACHE=str(tmp_path / "cache.sqlite"))
+def test_readme_commands_run_as_written(repo_like: Path, readme_cache: Path) -> None:
+    env = dict(os.environ, BIASPROBE_CACHE=str(readme_cache))
     bindir = Path(sys.executable).parent
     for command in readme_commands():
         argv = shlex.split(command.split(HUB_MARK)[0], comments=True)
@@ -89,8 +97,11 @@ def test_readme_commands_run_as_written(tmp_path: Path, repo_like: Path) -> None
 
 
 @pytest.mark.model
-def test_readme_python_examples(monkeypatch: pytest.MonkeyPatch, repo_like: Path) -> None:
+def test_readme_python_examples(
+    monkeypatch: pytest.MonkeyPatch, repo_like: Path, readme_cache: Path
+) -> None:
     monkeypatch.chdir(repo_like)
+    monkeypatch.setenv("BIASPROBE_CACHE", str(readme_cache))
     parser = doctest.DocTestParser()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     for i, block in enumerate(blocks("python")):

@@ -17,9 +17,12 @@ from _report_fixtures import checks_dir, comparison, country_audit, hostile_audi
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "reports" / "example_report.html"
 
-pytestmark = pytest.mark.skipif(
-    find_chromium() is None, reason=f"chromium not installed; run: {INSTALL_HINT}"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        find_chromium() is None, reason=f"chromium not installed; run: {INSTALL_HINT}"
+    ),
+    pytest.mark.slow,  # each test starts Chromium and renders full reports
+]
 
 
 @pytest.fixture

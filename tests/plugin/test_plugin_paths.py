@@ -42,6 +42,7 @@ def make_project(root: Path, *, marker_path: str = "sets/colours.yaml") -> Path:
     return proj
 
 
+@pytest.mark.slow  # two pytest sessions, each auditing two sets
 @pytest.mark.parametrize("start", ["parent", "tests"])
 def test_marker_and_ini_paths_are_relative_to_the_rootdir(
     pytester: pytest.Pytester, start: str
