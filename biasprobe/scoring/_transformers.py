@@ -255,8 +255,10 @@ class HFScorer:
 
         The result goes to ``info["fast_mode"]``; the float32 copy is then released.
         """
+        if self.dtype == "float32" or not self._check_fast_mode or not sample:
+            return  # nothing to compare (and no reason to load the model here)
         model, reference, encoder = self._load()
-        if reference is None or not sample:
+        if reference is None:
             return
         fast = self._run(model, sample)
         exact = self._run(reference, sample)
