@@ -12,7 +12,7 @@ PY=${PYTHON:-python3}
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 if ! "$PY" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" 2>/dev/null; then
-  echo "installing torch==2.13.0 (CUDA build) ..."
+  echo "installing torch==2.13.0 (PyPI default: the CUDA build on Linux x86-64) ..."
   "$PY" -m pip install -q "torch==2.13.0"
 fi
 if ! "$PY" -c "import transformers, tokenizers, pandas, pyarrow, yaml, scipy, tqdm" 2>/dev/null; then

@@ -21,6 +21,25 @@ class ModelError(BiasprobeError):
     """A model cannot be loaded or its labels cannot be mapped to a score."""
 
 
+class HubUnreachableError(ModelError):
+    """The Hugging Face Hub cannot be reached and the model is not in the local Hub cache.
+
+    ``option`` is how the entry point takes a local model folder (``--model`` for the CLI,
+    ``--biasprobe-model`` for the pytest plugin); ``for_option`` rewords the hint.
+    """
+
+    def __init__(self, model: str, *, option: str = "--model") -> None:
+        self.model = model
+        super().__init__(
+            f"cannot reach the Hugging Face Hub for {model!r} (or it is not cached); where "
+            f"you have internet run `hf download {model} --local-dir DIR`, then pass {option} DIR"
+        )
+
+    def for_option(self, option: str) -> HubUnreachableError:
+        """The same error, its hint naming ``option``."""
+        return HubUnreachableError(self.model, option=option)
+
+
 class DataError(BiasprobeError):
     """A dataset or audit directory is missing, malformed or inconsistent."""
 

@@ -78,7 +78,7 @@ class _State:
         self._settings: Any = None
 
     def option(self, name: str) -> Any:
-        value = self.config.getoption(f"biasprobe_{name.replace('-', '_')}")
+        value = self.command_line(name)
         if value is not None:
             return value
         value = self.config.getini(f"biasprobe_{name.replace('-', '_')}")
@@ -87,8 +87,15 @@ class _State:
         rooted = self.config.rootpath / value  # ini paths are relative to the rootdir
         if name in ("audit-dir", "baseline", "report", "cache"):
             return str(rooted)
-        if name in ("model", "templates") and rooted.exists():
-            return str(rooted)
+        if name in ("model", "templates"):
+            return resolve_ref(value, base=self.config.rootpath, source=f"ini key biasprobe_{name}")
+        return value
+
+    def command_line(self, name: str) -> Any:
+        """A ``--biasprobe-NAME`` value: paths are relative to the current directory."""
+        value = self.config.getoption(f"biasprobe_{name.replace('-', '_')}")
+        if isinstance(value, str) and name in ("model", "templates"):
+            return resolve_ref(value, base=Path.cwd(), source=f"--biasprobe-{name}")
         return value
 
     def settings(self) -> Any:
@@ -108,6 +115,33 @@ class _State:
 
     def record(self, nodeid: str, result: Any) -> None:
         self.results.append((nodeid, result))
+
+
+PATH_SUFFIXES = (".yaml", ".yml", ".csv", ".json")
+
+
+def resolve_ref(value: str, *, base: Path, source: str) -> str:
+    """A ``templates``/``model`` value as biasprobe should open it.
+
+    One rule: a value in the ini file or in a marker is relative to the rootdir, a
+    command-line value to the current directory (``base``). A path that exists there is
+    returned absolute; a shipped set name or a Hub id is returned as given; a value that
+    can only be a path (``.yaml``, ``./x``, ``/x``) but does not exist is a ``UsageError``
+    that names the resolved path.
+    """
+    from biasprobe._errors import UsageError
+
+    path = base / Path(value).expanduser()
+    if path.exists():
+        return str(path)
+    if value.startswith((".", "/", "~")) and source.endswith("model"):
+        return str(path)  # the model loader names it: "model path '...' does not exist"
+    if value.endswith(PATH_SUFFIXES) or value.startswith((".", "/", "~")):
+        raise UsageError(
+            f"{source}: {value!r} not found (resolved to {path}; paths in markers and ini keys "
+            "are relative to the rootdir, command-line paths to the current directory)"
+        )
+    return value
 
 
 def marker_settings(marker: pytest.Mark, test: str) -> dict[str, Any]:
@@ -140,6 +174,10 @@ def uses_biasprobe(item: pytest.Item) -> bool:
 
 
 def _usage_failure(exc: Exception) -> NoReturn:
+    from biasprobe._errors import HubUnreachableError
+
+    if isinstance(exc, HubUnreachableError):
+        exc = exc.for_option("--biasprobe-model")  # this entry point's option
     raise pytest.fail.Exception(f"biasprobe: {exc}", pytrace=False) from None
 
 
@@ -263,6 +301,10 @@ def biasprobe_audit(request: pytest.FixtureRequest, biasprobe_audits: AuditStore
     marker = request.node.get_closest_marker("biasprobe")
     templates = marker.kwargs.get("templates") if marker else None
     try:
+        if isinstance(templates, str):
+            base = request.config.rootpath
+            source = f"@pytest.mark.biasprobe(templates=...) on {request.node.name}"
+            templates = resolve_ref(templates, base=base, source=source)
         return CheckedAudit(biasprobe_audits.get(templates))
     except BiasprobeError as exc:
         _usage_failure(exc)

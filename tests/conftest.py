@@ -22,7 +22,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-pytest_plugins = ["pytester"]
+pytest_plugins = ["pytester", "_tree_guard"]  # _tree_guard: tests write only to tmp
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("BIASPROBE_SHARED", REPO.parent / "shared")).resolve()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Unpack
@@ -18,6 +19,7 @@ from biasprobe._provenance import biasprobe_version, environment
 from biasprobe.audits._result import AuditResult, check_statistics_options
 from biasprobe.audits._stream import score_probes, use_streaming
 from biasprobe.probes._expand import BoundSet, bind, expand
+from biasprobe.probes._grammar import grammar_warning
 from biasprobe.probes._template_set import TemplateSet, load_template_set
 from biasprobe.scoring._cache import USE_DEFAULT_CACHE, ScoreCache, default_cache_path
 from biasprobe.scoring._options import ScorerKwargs, ScorerOptions
@@ -101,6 +103,7 @@ def audit(
         if store is not None:
             store.close()
     timings["score_s"] = time.perf_counter() - t0
+    warn_grammar(probes)
     meta = build_metadata(bound, scorer, counts=counts, timings=timings, cache=cache_path)
     meta.update(engine=engine, streaming=streamed, fast_mode=scorer.info.get("fast_mode"))
     t0 = time.perf_counter()
@@ -114,6 +117,13 @@ def audit(
     )
     result.metadata["timings"]["stats_s"] = time.perf_counter() - t0
     return result
+
+
+def warn_grammar(probes: Any) -> None:
+    """One warning line when rendered probes have grammar problems ("a a sport club")."""
+    line = grammar_warning(probes["text"], probes["template_id"])
+    if line is not None:
+        warnings.warn(line, UserWarning, stacklevel=3)
 
 
 def build_metadata(

@@ -250,7 +250,11 @@ class AuditResult:
     def report_lines(self) -> list[str]:
         """Plain-text lines: model, size, and each slot's gap (what the CLI prints)."""
         model = self.metadata.get("model", {}).get("model", "?")
-        lines = [f"model: {model}", f"probes: {int((~self.probes['is_baseline']).sum()):,}"]
+        n_base = int(self.probes["is_baseline"].sum())
+        probes = f"probes: {len(self.probes) - n_base:,}"
+        if n_base:  # the set's size counts them too ("1,980" = 1,970 + 10 baselines)
+            probes += f" (+ {n_base} neutral baseline probes = {len(self.probes):,})"
+        lines = [f"model: {model}", probes]
         for _, g in self.summary().iterrows():
             lines.append(
                 f"{g['slot']}: gap {g['gap']:.3f} [{g['gap_ci_low']:.3f}, {g['gap_ci_high']:.3f}] "

@@ -175,11 +175,32 @@ def table_lines(results: list[Any]) -> list[str]:
     for r in results:
         if r.verdict != "pass":
             lines += ["", *r.lines()]
+    return [*lines, "", summary_line(results)]
+
+
+def summary_line(results: list[Any]) -> str:
+    """Every verdict counted, then what the exit status makes of them.
+
+    "all passed" only when every verdict is pass; inconclusive checks are named as such,
+    whether the policy lets them through (warn) or counts them as failures (fail).
+    """
     counts = {k: sum(r.verdict == k for r in results) for k in ("pass", "fail", "inconclusive")}
     summary = ", ".join(f"{n} {k}" for k, n in counts.items())
-    ok = "all checks passed" if all(r.passed for r in results) else "some checks failed"
+    not_passed = sum(not r.passed for r in results)
+    if counts["pass"] == len(results):
+        outcome = "all passed"
+    elif not_passed == 0:
+        n = counts["inconclusive"]
+        outcome = (
+            f"none failed; {n} inconclusive, reported as {'a warning' if n == 1 else 'warnings'}"
+        )
+    else:
+        outcome = f"{not_passed} not passed"
+        warned = sum(r.verdict == "inconclusive" and r.passed for r in results)
+        if warned:
+            outcome += f"; {warned} inconclusive reported as warnings"
     noun = "check" if len(results) == 1 else "checks"
-    return [*lines, "", f"{len(results)} {noun}: {summary} ({ok})"]
+    return f"{len(results)} {noun}: {summary} ({outcome})"
 
 
 def write_junit(path: Path, results: list[Any]) -> None:

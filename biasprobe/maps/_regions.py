@@ -86,6 +86,7 @@ def plot_region_means(
     data = map_data(audit, stat=stat, template=template, slot=slot)
     countries = data.table.assign(group=_country_groups(audit, data.table, by=by, slot=slot))
     scale = colour_scale(countries["map_value"].to_numpy(float), center=data.center, cmap=cmap)
+    own = ax is None
     if ax is None:
         fig = Figure(figsize=(8, 1.45 + 0.5 * len(table)), dpi=150)
         head = title or data.title.replace("by country", f"by {by}")
@@ -93,7 +94,24 @@ def plot_region_means(
     _draw_bars(ax, table, countries, scale)
     ax.axvline(data.center, color="black", lw=0.9, ls="--", zorder=1)
     ax.set_xlabel(data.axis_label, fontsize=8.5)
-    return ax.get_figure()  # type: ignore[return-value]
+    drawn = ax.get_figure()
+    if own and isinstance(drawn, Figure):  # a caller's own axes are left where they are
+        fit_labels(drawn, ax)
+    return drawn  # type: ignore[return-value]
+
+
+def fit_labels(fig: Figure, ax: Axes, *, pad_in: float = 0.1) -> None:
+    """Move the axes' left edge right of its longest y tick label ("Lower middle income
+    (n=54)"), so that no label is cut off at the figure's edge; the right edge stays."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    widest = max((t.get_window_extent(renderer).width for t in ax.get_yticklabels()), default=0)
+    box = ax.get_position()
+    need = (widest / fig.dpi + pad_in) / fig.get_figwidth() + 0.012
+    if need > box.x0:
+        ax.set_position((need, box.y0, max(box.x1 - need, 0.1), box.height))
 
 
 def _framed_axes(

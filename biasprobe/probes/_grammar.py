@@ -8,6 +8,7 @@ the common English cases; lexicons with unusual words should carry an ``article`
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # Words that start with a vowel letter but a consonant sound ("a university", "a one-off").
 _A_PREFIXES = (
@@ -31,6 +32,8 @@ _SPACE_BEFORE_PUNCT = re.compile(r"\s[.,!?;:]")
 _LOWER_AFTER_STOP = re.compile(r"(\S+)[.!?][\"'”’)]*\s+([a-z])")
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "cf", "approx"})
 _END = re.compile(r"[.!?][\"'”’)]*$")
+_ARTICLES = frozenset({"a", "an", "the"})
+CHECK_AT_MOST = 200_000  # distinct probe texts an audit checks (a cap on its cost)
 
 
 def indefinite_article(phrase: str) -> str:
@@ -104,7 +107,13 @@ def sentence_problems(text: str) -> list[tuple[str, str]]:
         problems.append(("double_space", "two spaces in a row (an empty filler?)"))
     problems.extend(_capital_problems(text))
     for m in _STACKED.finditer(text):
-        problems.append(("stacked_article", f"{m.group(0)!r}: two articles in a row"))
+        problems.append(
+            (
+                "stacked_article",
+                f"{m.group(0)!r}: two articles in a row; remove {m.group(1)!r} (the filler "
+                "brings its own article: write {slot} alone, or {slot.value} for the bare value)",
+            )
+        )
     problems.extend(_article_problems(text))
     gap = _SPACE_BEFORE_PUNCT.search(text)
     if gap:
@@ -132,8 +141,46 @@ def _article_problems(text: str) -> list[tuple[str, str]]:
         article, word = m.group(1), m.group(3)
         if m.start() > 0 and text[m.start() - 1] in "-'’":
             continue
+        if word.lower() in _ARTICLES:
+            continue  # "a a", "a the": a stacked article (reported as such), not a/an
         want = indefinite_article(word)
         if article.lower() != want:
             fixed = want.capitalize() if article[0].isupper() else want
             problems.append(("a_an", f"'{article} {word}': write '{fixed} {word}'"))
     return problems
+
+
+def grammar_warning(texts: Iterable[str], template_ids: Iterable[str]) -> str | None:
+    """One line on the grammar problems of rendered probes, or None when there are none.
+
+    The distinct texts (at most ``CHECK_AT_MOST``) are checked with ``sentence_problems``;
+    the line counts the probes with a problem and their templates and quotes the first.
+
+    Examples
+    --------
+    >>> line = grammar_warning(["She joined a a sport club.", "She joined a club."], "ab")
+    >>> line.startswith("grammar: 1 of 2 probes (template 'a') have problems")
+    True
+    >>> "'a a': two articles in a row; remove 'a'" in line
+    True
+    """
+    seen: dict[str, list[tuple[str, str]]] = {}
+    bad_templates: dict[str, None] = {}
+    n_probes = n_bad = 0
+    for text, tid in zip(texts, template_ids, strict=True):
+        n_probes += 1
+        if text not in seen and len(seen) < CHECK_AT_MOST:
+            seen[text] = sentence_problems(text)
+        if seen.get(text):
+            n_bad += 1
+            bad_templates.setdefault(str(tid))
+    if not n_bad:
+        return None
+    first = next(t for t, problems in seen.items() if problems)
+    names = ", ".join(repr(t) for t in list(bad_templates)[:3])
+    more = f" and {len(bad_templates) - 3} more" if len(bad_templates) > 3 else ""
+    noun = "template" if len(bad_templates) == 1 else "templates"
+    return (
+        f"grammar: {n_bad} of {n_probes} probes ({noun} {names}{more}) have problems, "
+        f"e.g. {first!r}: {seen[first][0][1]}; `biasprobe validate` lists them all"
+    )

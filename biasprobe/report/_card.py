@@ -19,7 +19,12 @@ import pandas as pd
 from biasprobe._errors import DataError, UsageError
 from biasprobe._io import write_text_atomic
 from biasprobe.audits._result import AuditResult, load_audit
-from biasprobe.report._audit_view import as_dict, model_name, reproduce_command, set_name
+from biasprobe.report._audit_view import (
+    as_dict,
+    reproduce_command,
+    set_name,
+    short_model_name,
+)
 from biasprobe.report._html import PathArg, classify
 from biasprobe.report._table import number
 
@@ -80,18 +85,37 @@ def audit_section(result: AuditResult, *, folder: Path, out: Path) -> list[str]:
     scored = result.probes[~result.probes["is_baseline"]]
     model = as_dict(meta.get("model"))
     label = md(model.get("score_label", "score"))
+    n_base = int(result.probes["is_baseline"].sum())
+    baselines = (
+        f" (plus {n_base} neutral baseline probes, one per wording, that each delta is "
+        f"measured from: {len(result.probes):,} probes in all)"
+        if n_base
+        else ""
+    )
     lines = [
-        f"We probed {md(model_name(meta))} with {len(scored):,} sentences from the template "
+        f"We probed {model_label(meta)} with {len(scored):,} sentences from the template "
         f"set {md(set_name(meta))}: {scored['template_id'].nunique()} neutral wordings filled "
-        f"with {', '.join(f'{scored[s].nunique()} values of {md(s)}' for s in result.slots)}. "
-        f"Nothing in these sentences should change P({label}), yet it differs between groups.",
+        f"with {', '.join(f'{scored[s].nunique()} values of {md(s)}' for s in result.slots)}"
+        f"{baselines}. Nothing in these sentences should change P({label}), yet it differs "
+        "between groups.",
         "",
     ]
     for slot in result.slots:
         lines += _map_lines(result, slot, out=out)
     lines += gap_lines(result) + group_lines(result) + pair_lines(result)
-    lines += template_lines(meta) + reproduce_lines(result, folder)
+    lines += template_lines(meta) + reproduce_lines(result, folder, out=out)
     return lines
+
+
+def model_label(meta: dict[str, Any]) -> str:
+    """The model by name (a Hub id, or a local folder's name) and fingerprint, never a
+    local path: "minilm-l6-sst2 (local model, fingerprint local:1a2b3c4d5e6f)"."""
+    model = as_dict(meta.get("model"))
+    name = md(short_model_name(meta))
+    mark = str(model.get("fingerprint") or model.get("revision") or "")
+    short = mark.split("#")[0][:18] if mark.startswith("local:") else mark
+    kind = "local model" if model.get("kind") == "local" else "model"
+    return f"{name} ({kind}, fingerprint {md(short)})" if short else name
 
 
 def _map_lines(result: AuditResult, slot: str, *, out: Path) -> list[str]:
@@ -173,13 +197,13 @@ def template_lines(meta: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def reproduce_lines(result: AuditResult, folder: Path) -> list[str]:
+def reproduce_lines(result: AuditResult, folder: Path, *, out: Path | None = None) -> list[str]:
     meta = result.metadata
     command, note = reproduce_command(meta, folder)
     model = as_dict(meta.get("model"))
     packages = as_dict(meta.get("packages"))
     versions = ", ".join(f"{md(k)} {md(v)}" for k, v in packages.items() if v)
-    card = shlex.join(["biasprobe", "card", str(folder), "--out", "BIAS.md"])
+    card = shlex.join(["biasprobe", "card", str(folder), "--out", str(out or "BIAS.md")])
     return [
         f"To reproduce ({md(note)}):",
         "",

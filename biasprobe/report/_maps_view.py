@@ -45,9 +45,28 @@ def _country_map(result: AuditResult, slot: str, prefix: str) -> Figure:
 def _small_multiples(result: AuditResult, slot: str) -> Figure:
     from biasprobe.maps._choropleth import plot_small_multiples
 
-    fig = plot_small_multiples(result, slot=slot)
-    caption = "One map per wording, all on one colour scale."
+    stat = small_multiples_stat(result)
+    fig = plot_small_multiples(result, slot=slot, stat=stat)
+    caption = SMALL_MULTIPLE_CAPTIONS[stat]
     return Figure(caption=caption, data_uri=png_data_uri(fig, dpi=SMALL_MULTIPLE_DPI), alt=caption)
+
+
+SMALL_MULTIPLE_CAPTIONS = {
+    "delta": "One map per wording, each country's score minus that wording's neutral "
+    "baseline (delta), on one colour scale centred on 0: a wording's own level does not "
+    "colour its whole map.",
+    "vs_mean": "One map per wording, each country's score minus that wording's mean over "
+    "countries, on one colour scale centred on 0: a wording's own level does not colour "
+    "its whole map.",
+}
+
+
+def small_multiples_stat(result: AuditResult) -> str:
+    """The relative statistic of the per-wording maps: ``delta`` where every wording has a
+    neutral baseline, else ``vs_mean`` (raw means would show each wording's own level)."""
+    probes = result.probes
+    scored = probes[~probes["is_baseline"]]
+    return "delta" if scored["delta"].notna().all() else "vs_mean"
 
 
 def _regions(result: AuditResult, slot: str) -> Figure:

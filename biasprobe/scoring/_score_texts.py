@@ -44,10 +44,9 @@ def score_texts(
     engine = check_engine(engine)
     own_cache = isinstance(cache, str | Path)
     store = ScoreCache(cache) if isinstance(cache, str | Path) else cache
-    size = chunk_size or int(getattr(scorer, "chunk_size", DEFAULT_CHUNK))
     try:
         table = _score_unique(
-            list(dict.fromkeys(texts)), scorer, store, size, progress, stats, engine
+            list(dict.fromkeys(texts)), scorer, store, chunk_size, progress, stats, engine
         )
     finally:
         if own_cache and store is not None:
@@ -69,7 +68,7 @@ def _score_unique(
     unique: list[str],
     scorer: Scorer,
     cache: ScoreCache | None,
-    chunk_size: int,
+    chunk_size: int | None,
     progress: bool,
     stats: dict[str, Any] | None,
     engine: str,
@@ -82,14 +81,16 @@ def _score_unique(
         cache = None
     table = cache.get_many(fingerprint, unique) if cache is not None and fingerprint else {}
     todo = order_by_length([t for t in unique if t not in table])
-    chunks = [todo[i : i + chunk_size] for i in range(0, len(todo), chunk_size)]
-    if engine == "local":
-        results = _local_chunks(chunks, scorer)
-    else:
-        from biasprobe.scoring._ray import ray_chunks
+    if todo:  # the scorer's device (and model) are looked at only when there is work
+        size = chunk_size or int(getattr(scorer, "chunk_size", DEFAULT_CHUNK))
+        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+        if engine == "local":
+            results = _local_chunks(chunks, scorer)
+        else:
+            from biasprobe.scoring._ray import ray_chunks
 
-        results = ray_chunks(chunks, scorer, address=None if engine == "ray" else engine)
-    _store(results, scorer, cache, table, total=len(todo), progress=progress)
+            results = ray_chunks(chunks, scorer, address=None if engine == "ray" else engine)
+        _store(results, scorer, cache, table, total=len(todo), progress=progress)
     if stats is not None:
         stats.update(n_unique=len(unique), n_cached=len(unique) - len(todo), n_scored=len(todo))
     return table

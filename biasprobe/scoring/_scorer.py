@@ -115,7 +115,10 @@ def load_scorer(
     """A scorer from a Hub id, a local model folder, a callable, or a scorer.
 
     Hub ids and folders load a ``transformers`` sequence classifier (safetensors
-    preferred; remote code only with ``trust_remote_code=True``).
+    preferred; remote code only with ``trust_remote_code=True``). Labels and fingerprint
+    come from the files (``config.json``, the weights' hash, the cached Hub commit); the
+    weights themselves load on the first text there is to score, so an audit whose scores
+    are all cached never loads the model (nor imports torch).
     """
     if batch_size < 1:
         raise UsageError(f"batch size must be at least 1, got {batch_size}")

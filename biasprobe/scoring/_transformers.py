@@ -6,24 +6,27 @@ import contextlib
 import copy
 import io
 import json
+import threading
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from biasprobe._errors import ModelError, UsageError
+from biasprobe._errors import HubUnreachableError, ModelError, UsageError
 from biasprobe.scoring._batching import Batch, Encoder, batches, prefetch
-from biasprobe.scoring._checkpoint import hash_files, warn_pickle
+from biasprobe.scoring._checkpoint import warn_pickle
+from biasprobe.scoring._cpu import cpu_has_native_bf16
 from biasprobe.scoring._labels import pick_score_label
-
-WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.pt", "*.pth")
-TOKENIZER_FILES = (
-    "tokenizer.json",
-    "vocab.txt",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
+from biasprobe.scoring._model_files import (
+    cached_config,
+    check_hub,
+    config_labels,
+    fingerprint,
+    hub_commit,
+    local_dir,
 )
+
 DTYPES = ("float32", "bfloat16", "float16", "int8", "fast")
 FAST_CHECK_N = 128  # texts scored by both the fast and the float32 model
 FAST_WARN_DIFF = 0.05  # warn when a fast mode moves a probability further than this
@@ -42,6 +45,8 @@ class HFScorer:
     on CUDA and on CPUs with native bfloat16, else int8). Any mode other than float32 is
     checked against the float32 model on the first texts it scores: ``info["fast_mode"]``
     records the largest difference in probability, with a warning above 0.05.
+    The weights load on the first text there is to score: labels and fingerprint come from
+    the files (see ``_model_files``), so a fully cached audit never loads the model.
     A scorer pickles as its recipe (model reference and options), so a worker process
     (the Ray engine) rebuilds it from the model files instead of receiving the weights.
     """
@@ -73,26 +78,30 @@ class HFScorer:
         self.device_request = device
         self.batch_size = batch_size
         self.max_length = max_length
-        self.device = resolve_device(device)
-        self.dtype = resolve_dtype(dtype, self.device)
-        local = _local_dir(model)
-        clf, tokenizer = _load(
-            model, local=local, revision=revision, trust_remote_code=trust_remote_code
-        )
-        self._model, self._reference = prepare_model(clf, dtype=self.dtype, device=self.device)
-        if not check_fast_mode:
-            self._reference = None
-        self._encoder = Encoder(tokenizer, max_length=max_length)
-        self._tokenizer = tokenizer
-        id2label = self._model.config.id2label
-        self.labels = [str(id2label[i]) for i in range(len(id2label))]
+        self._check_fast_mode = check_fast_mode
+        self._lock = threading.Lock()
+        self._loaded: tuple[Any, Any, Encoder] | None = None
+        self._device: Any = None
+        if dtype not in DTYPES:
+            raise UsageError(f"unknown dtype {dtype!r}; valid: {', '.join(DTYPES)}")
+        self.dtype = dtype
+        if dtype != "float32" or device.split(":")[0] not in ("auto", "cpu"):
+            self.dtype = resolve_dtype(dtype, self.device)  # validates the pair now
+        local = local_dir(model)
+        if local is not None:
+            _check_local(local)
+        self._local = local
+        config = None if trust_remote_code else cached_config(model, local=local, revision=revision)
+        if config is None or "auto_map" in config:
+            self._load()  # no files to read the labels from (or custom code to refuse): load
+            config = None
+        self.labels = config_labels(config) if config else self._loaded_labels()
         self.score_label = pick_score_label(self.labels, score_label, model=model)
-        self._multi_label = self._model.config.problem_type == "multi_label_classification"
-        self._token_types = "token_type_ids" in _forward_inputs(self._model)
-        rev = None if local else _hub_commit(model, revision)
-        self.fingerprint: str | None = _fingerprint(
+        rev = None if local else hub_commit(model, revision)
+        self.fingerprint: str | None = fingerprint(
             model, local=local, revision=rev, dtype=self.dtype
         )
+        arch = (config or {}).get("architectures") or [None]
         self.info: dict[str, Any] = {
             "model": model,
             "kind": "local" if local else "hub",
@@ -100,16 +109,78 @@ class HFScorer:
             "fingerprint": self.fingerprint,
             "labels": self.labels,
             "score_label": self.score_label,
-            "architecture": type(self._model).__name__,
-            "device": str(self.device),
+            "architecture": arch[0] if config else type(self._model).__name__,
+            "device": str(self._device) if self._device is not None else device,
             "dtype": self.dtype,
         }
-        if self._reference is not None:
-            self.info["fast_mode"] = {
-                "mode": self.dtype,
-                "reference": "float32",
-                "benchmark": fast_mode_record(self.dtype),
-            }
+        if getattr(self, "_fast_record", None):
+            self.info["fast_mode"] = self._fast_record
+
+    @property
+    def device(self) -> Any:
+        """The torch device (resolved on first use: ``auto`` imports torch to look)."""
+        if self._device is None:
+            self._device = resolve_device(self.device_request)
+        return self._device
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model weights have been loaded (only when something is scored)."""
+        return self._loaded is not None
+
+    @property
+    def _model(self) -> Any:
+        return self._load()[0]
+
+    @property
+    def _encoder(self) -> Encoder:
+        return self._load()[2]
+
+    def _load(self) -> tuple[Any, Any, Encoder]:
+        """Load the weights and tokenizer (once, on the first text to score)."""
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = self._load_now()
+            return self._loaded
+
+    def _load_now(self) -> tuple[Any, Any, Encoder]:
+        recipe = self._recipe
+        clf, tokenizer = _load(
+            recipe["model"],
+            local=self._local,
+            revision=recipe["revision"],
+            trust_remote_code=recipe["trust_remote_code"],
+        )
+        model, reference = prepare_model(clf, dtype=self.dtype, device=self.device)
+        if not self._check_fast_mode:
+            reference = None
+        self._multi_label = model.config.problem_type == "multi_label_classification"
+        self._token_types = "token_type_ids" in _forward_inputs(model)
+        if hasattr(self, "labels") and self._labels_of(model) != self.labels:
+            raise ModelError(
+                f"{recipe['model']}: the model's labels {self._labels_of(model)} differ from "
+                f"its config.json's {self.labels}"
+            )
+        if hasattr(self, "info"):
+            self.info["device"] = str(self.device)
+        if reference is not None:
+            self._fast_info()
+        return model, reference, Encoder(tokenizer, max_length=self.max_length)
+
+    def _loaded_labels(self) -> list[str]:
+        return self._labels_of(self._model)
+
+    @staticmethod
+    def _labels_of(model: Any) -> list[str]:
+        id2label = model.config.id2label
+        return [str(id2label[i]) for i in range(len(id2label))]
+
+    def _fast_info(self) -> None:
+        record = {"mode": self.dtype, "reference": "float32"}
+        record["benchmark"] = fast_mode_record(self.dtype)  # type: ignore[assignment]
+        self._fast_record = record
+        if hasattr(self, "info"):
+            self.info["fast_mode"] = record
 
     def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
         # a rebuilt copy (a Ray actor) scores; the fast-mode check belongs to the original
@@ -184,16 +255,19 @@ class HFScorer:
 
         The result goes to ``info["fast_mode"]``; the float32 copy is then released.
         """
-        if self._reference is None or not sample:
+        if self.dtype == "float32" or not self._check_fast_mode or not sample:
+            return  # nothing to compare (and no reason to load the model here)
+        model, reference, encoder = self._load()
+        if reference is None:
             return
-        fast = self._run(self._model, sample)
-        exact = self._run(self._reference, sample)
+        fast = self._run(model, sample)
+        exact = self._run(reference, sample)
         diff = np.abs(fast - exact)
         check = self.info["fast_mode"]
         check.update(
             n_checked=len(sample), max_abs_diff=float(diff.max()), mean_abs_diff=float(diff.mean())
         )
-        self._reference = None
+        self._loaded = (model, None, encoder)
         if check["max_abs_diff"] > FAST_WARN_DIFF:
             warnings.warn(
                 f"fast mode {self.dtype} changed probabilities by up to "
@@ -217,6 +291,7 @@ def resolve_dtype(dtype: str, device: Any) -> str:
 
     ``fast`` is bfloat16 on CUDA and on CPUs with native bfloat16 (AVX512-BF16, AMX),
     float16 on MPS, and int8 on other CPUs (less exact: see ``data/fast_modes.json``).
+    An explicit bfloat16 on a CPU without it warns: emulated bfloat16 is slower than float32.
     """
     if dtype not in DTYPES:
         raise UsageError(f"unknown dtype {dtype!r}; valid: {', '.join(DTYPES)}")
@@ -224,6 +299,7 @@ def resolve_dtype(dtype: str, device: Any) -> str:
         if device.type == "cpu":
             return "bfloat16" if cpu_has_bf16() else "int8"
         return "float16" if device.type == "mps" else "bfloat16"
+    warn_emulated_bf16(dtype, device)
     if dtype == "int8" and device.type != "cpu":
         raise UsageError(
             f"int8 quantisation runs on the CPU only, not on {device.type}; "
@@ -233,13 +309,19 @@ def resolve_dtype(dtype: str, device: Any) -> str:
 
 
 def cpu_has_bf16() -> bool:
-    """Whether this CPU runs bfloat16 matmuls natively (through oneDNN)."""
-    import torch
+    """Whether this CPU runs bfloat16 natively (AVX512-BF16 or AMX; see ``_cpu``)."""
+    return cpu_has_native_bf16()
 
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
+
+def warn_emulated_bf16(dtype: str, device: Any) -> None:
+    """One line when bfloat16 was asked for on a CPU that only emulates it (slow)."""
+    if dtype == "bfloat16" and device.type == "cpu" and not cpu_has_bf16():
+        warnings.warn(
+            "bfloat16 on this CPU (no AVX512-BF16 or AMX) is emulated and runs several times "
+            "slower than float32; use --fast int8 (or --fast auto) or float32",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def prepare_model(model: Any, *, dtype: str, device: Any) -> tuple[Any, Any]:
@@ -298,27 +380,12 @@ def resolve_device(device: str) -> Any:
     return torch.device(device)
 
 
-def _local_dir(model: str) -> Path | None:
-    path = Path(model).expanduser()
-    if path.is_dir():
-        return path
-    looks_local = model.startswith(("/", ".", "~")) or model.count("/") > 1 or "\\" in model
-    if looks_local or path.exists():
-        raise ModelError(
-            f"model path {model!r} does not exist (or is not a folder); give a folder with "
-            "config.json and weights, or a Hub id such as "
-            "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
-        )
-    return None
-
-
 def _load(model: str, *, local: Path | None, revision: str | None, trust_remote_code: bool) -> Any:
+    local_only = local is None and check_hub(model, revision=revision)  # before the imports
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
-    if local is not None:
-        _check_local(local)
     try:
         with contextlib.redirect_stderr(io.StringIO()):
             clf, info = AutoModelForSequenceClassification.from_pretrained(
@@ -326,9 +393,13 @@ def _load(model: str, *, local: Path | None, revision: str | None, trust_remote_
                 revision=revision,
                 trust_remote_code=trust_remote_code,
                 output_loading_info=True,
+                local_files_only=local_only,
             )
             tok = AutoTokenizer.from_pretrained(
-                model, revision=revision, trust_remote_code=trust_remote_code
+                model,
+                revision=revision,
+                trust_remote_code=trust_remote_code,
+                local_files_only=local_only,
             )
     except Exception as exc:  # transformers raises many types; each becomes one line
         raise _load_error(model, exc, local=local) from None
@@ -367,33 +438,9 @@ def _load_error(model: str, exc: Exception, *, local: Path | None) -> ModelError
             "huggingface.co",
         )
     ):
-        return ModelError(
-            f"cannot reach the Hugging Face Hub for {model!r} (or it is not cached); where "
-            f"you have internet run `hf download {model} --local-dir DIR`, then pass --model DIR"
-        )
+        return HubUnreachableError(model)
     where = str(local) if local is not None else model
     return ModelError(f"{where}: cannot load the model ({type(exc).__name__}: {text[:300]})")
-
-
-def _hub_commit(model: str, revision: str | None) -> str | None:
-    try:
-        from huggingface_hub import try_to_load_from_cache
-
-        cached = try_to_load_from_cache(model, "config.json", revision=revision)
-    except Exception:
-        return revision
-    if isinstance(cached, str):
-        return Path(cached).parent.name
-    return revision
-
-
-def _fingerprint(model: str, *, local: Path | None, revision: str | None, dtype: str) -> str:
-    suffix = "" if dtype == "float32" else f"#{dtype}"
-    if local is None:
-        return f"hub:{model}@{revision or 'unknown'}{suffix}"
-    files = [p for pat in WEIGHT_PATTERNS for p in local.glob(pat)]
-    files += [local / "config.json"] + [local / f for f in TOKENIZER_FILES if (local / f).is_file()]
-    return f"local:{hash_files(files)}{suffix}"
 
 
 def _forward_inputs(model: Any) -> set[str]:

@@ -61,7 +61,48 @@ def test_table_and_messages(audit_dir: Path, capsys: pytest.CaptureFixture[str])
         f"observed: {row['gap']:.4f} (95% CI {row['gap_ci_low']:.4f} to {row['gap_ci_high']:.4f})",
         "limit:    < 0.1",
     ]
-    assert out[-1] == "2 checks: 1 pass, 1 fail, 0 inconclusive (some checks failed)"
+    assert out[-1] == "2 checks: 1 pass, 1 fail, 0 inconclusive (1 not passed)"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "last"),
+    [
+        (
+            ["--check", "gap(group) < 0.5", "--check", f"gap(group) < {NEAR}"],
+            1,
+            "2 checks: 1 pass, 0 fail, 1 inconclusive (1 not passed)",
+        ),
+        (
+            [
+                "--check",
+                "gap(group) < 0.5",
+                "--check",
+                f"gap(group) < {NEAR}",
+                "--inconclusive",
+                "warn",
+            ],
+            0,
+            "2 checks: 1 pass, 0 fail, 1 inconclusive "
+            "(none failed; 1 inconclusive, reported as a warning)",
+        ),
+        (
+            ["--check", "gap(group) < 0.5"],
+            0,
+            "1 check: 1 pass, 0 fail, 0 inconclusive (all passed)",
+        ),
+    ],
+)
+def test_summary_counts_every_verdict_honestly(
+    audit_dir: Path, capsys: pytest.CaptureFixture[str], args: list[str], code: int, last: str
+) -> None:
+    # the counts are those of the table's verdict column, read back independently
+    assert check(audit_dir, *args) == code
+    out = capsys.readouterr().out.splitlines()
+    verdicts = [line.split()[0] for line in out[1 : out.index("")]]
+    assert out[-1] == last
+    assert "all passed" not in last or set(verdicts) == {"PASS"}
+    for word in ("pass", "fail", "inconclusive"):
+        assert f"{verdicts.count(word.upper())} {word}" in last
 
 
 @pytest.mark.parametrize(

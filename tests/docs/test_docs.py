@@ -8,6 +8,7 @@ import os
 import pkgutil
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,32 @@ def readme_commands() -> list[str]:
     ]
 
 
+REPO_LINKS = ("reports", "templates", "biasprobe", "notebooks", "README.md")
+REPO_COPIES = ("examples",)  # its files name ../out/...: a link would resolve that in the repo
+
+
+@pytest.fixture
+def repo_like(tmp_path: Path, shared_dir: Path) -> Path:
+    """A folder that looks like the repository (read-only parts linked, ``../shared`` next
+    to it), so that the README's commands write their ``out/...`` here, not in the repo."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    for name in REPO_LINKS:
+        (root / name).symlink_to(REPO / name)
+    for name in REPO_COPIES:
+        shutil.copytree(REPO / name, root / name)
+    (tmp_path / "shared").symlink_to(shared_dir)
+    return root
+
+
+@pytest.fixture(scope="module")
+def readme_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One score cache for the README's commands and its Python examples: they audit the
+    same set with the same model, so the second run reads its scores from the cache
+    (and, with every score cached, never loads the model)."""
+    return tmp_path_factory.mktemp("readme-cache") / "scores.sqlite"
+
+
 def test_readme_has_the_three_commands() -> None:
     bash = "\n".join(blocks("bash"))
     assert 'pip install torch==2.13.0 && pip install -e ".[dev' in bash
@@ -44,15 +71,22 @@ def test_readme_has_the_three_commands() -> None:
     assert "pip install torch==2.13.0" in ci and "pytest" in ci
 
 
+def test_readme_commands_write_only_relative_paths() -> None:
+    # they run in a temporary copy of the repository (repo_like): an absolute path would
+    # write outside it
+    for command in readme_commands() + blocks("python"):
+        assert "/tmp" not in command and " ~/" not in command, command
+
+
 @pytest.mark.model
-def test_readme_commands_run_as_written(tmp_path: Path) -> None:
-    env = dict(os.environ, BIASPROBE_CACHE=str(tmp_path / "cache.sqlite"))
+def test_readme_commands_run_as_written(repo_like: Path, readme_cache: Path) -> None:
+    env = dict(os.environ, BIASPROBE_CACHE=str(readme_cache))
     bindir = Path(sys.executable).parent
     for command in readme_commands():
         argv = shlex.split(command.split(HUB_MARK)[0], comments=True)
         exe = str(bindir / "biasprobe") if (bindir / "biasprobe").exists() else "biasprobe"
         proc = subprocess.run(
-            [exe, *argv[1:]], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+            [exe, *argv[1:]], cwd=repo_like, env=env, capture_output=True, text=True, timeout=600
         )
         if HUB_MARK in command:
             assert proc.returncode == 2, (command, proc.stderr)
@@ -63,8 +97,11 @@ def test_readme_commands_run_as_written(tmp_path: Path) -> None:
 
 
 @pytest.mark.model
-def test_readme_python_examples(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
+def test_readme_python_examples(
+    monkeypatch: pytest.MonkeyPatch, repo_like: Path, readme_cache: Path
+) -> None:
+    monkeypatch.chdir(repo_like)
+    monkeypatch.setenv("BIASPROBE_CACHE", str(readme_cache))
     parser = doctest.DocTestParser()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     for i, block in enumerate(blocks("python")):

@@ -17,9 +17,12 @@ from _report_fixtures import checks_dir, comparison, country_audit, hostile_audi
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "reports" / "example_report.html"
 
-pytestmark = pytest.mark.skipif(
-    find_chromium() is None, reason=f"chromium not installed; run: {INSTALL_HINT}"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        find_chromium() is None, reason=f"chromium not installed; run: {INSTALL_HINT}"
+    ),
+    pytest.mark.slow,  # each test starts Chromium and renders full reports
+]
 
 
 @pytest.fixture
@@ -62,6 +65,17 @@ def test_report_renders_without_errors_or_requests(
     assert broken == 0
     shot = browser.screenshot(tmp_path / "report.png")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+def test_summary_tables_are_not_cut_off(browser: Chromium, full_report: Path) -> None:
+    browser.open(full_report)
+    cut = browser.evaluate(
+        "Array.from(document.querySelectorAll('#summary .table-wrap'))"
+        ".filter(w => w.scrollWidth > w.clientWidth + 1)"
+        ".map(w => (w.querySelector('table') || {}).id || w.outerHTML.slice(0, 80))"
+    )
+    assert cut == []
+    assert browser.evaluate("document.querySelectorAll('#summary .card.wide table').length") >= 1
 
 
 def test_clicking_a_header_sorts_the_table(browser: Chromium, full_report: Path) -> None:

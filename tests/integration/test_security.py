@@ -227,8 +227,9 @@ def test_corrupt_weights_are_a_model_error(tmp_path: Path, stand_in_model: Path)
     (model / "model.safetensors").write_bytes(
         (stand_in_model / "model.safetensors").read_bytes()[:5000]
     )
+    scorer = biasprobe.load_scorer(str(model), device="cpu")  # reads config.json only
     with pytest.raises(ModelError, match=r"cannot load the model"):
-        biasprobe.load_scorer(str(model), device="cpu")
+        scorer(["The weights load on the first text to score."])
 
 
 @pytest.mark.model
@@ -243,8 +244,9 @@ def test_wrong_task_head_is_a_model_error(tmp_path: Path, stand_in_model: Path) 
     }
     (model / "model.safetensors").unlink()
     save_file(weights, model / "model.safetensors")
+    scorer = biasprobe.load_scorer(str(model), device="cpu")  # reads config.json only
     with pytest.raises(ModelError, match=r"has no trained classification head"):
-        biasprobe.load_scorer(str(model), device="cpu")
+        scorer(["The weights load on the first text to score."])
 
 
 @pytest.mark.parametrize(

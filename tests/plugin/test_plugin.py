@@ -304,6 +304,7 @@ def test_bad_marker_is_rejected(
     assert "Traceback" not in result.stdout.str()
 
 
+@pytest.mark.slow  # a pytest session in a subprocess
 def test_missing_model_is_a_clear_error(pytester: pytest.Pytester) -> None:
     missing = pytester.path / "no-such-model"
     pytester.makepyfile(

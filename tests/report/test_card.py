@@ -60,7 +60,7 @@ def test_card_lists_templates_and_how_to_reproduce(card: Path, audit_dir: Path) 
     block = re.search(r"```bash\n(.*?)\n```", text, re.S)
     assert block is not None
     assert block.group(1).startswith("biasprobe audit ")
-    assert f"biasprobe card {audit_dir} --out BIAS.md" in block.group(1)
+    assert f"biasprobe card {audit_dir} --out {card}" in block.group(1)  # where it was written
     assert f"Seed {meta['seed']}, {meta['n_bootstrap']} bootstrap resamples" in text
 
 

@@ -1,0 +1,82 @@
+"""A warm re-run: the country audit with every score cached, and ``biasprobe report`` on it.
+
+Each command runs as a fresh ``biasprobe`` process (what a user types), timed end to end,
+median of ``--repeats`` runs. The score cache is filled once first (not timed). With
+``--against TREE`` the same commands also run from another checkout of biasprobe (say,
+the commit before a change), alternating with this one, and the ratio is printed: the two
+are measured side by side on the same machine in the same run.
+
+    python benchmarks/bench_warm.py --against /work/wt17-old
+
+Targets (issue 17): warm audit < 3 s, report < 3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parents[1]
+MODEL = HERE.parent / "shared" / "models" / "minilm-l6-sst2"
+
+
+def run(tree: Path, argv: list[str], *, cwd: Path, cache: Path) -> float:
+    """Seconds that ``biasprobe ARGV`` takes, run from the package in ``tree``."""
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(tree),
+        BIASPROBE_CACHE=str(cache),
+        HF_HUB_OFFLINE="1",
+        TOKENIZERS_PARALLELISM="false",
+    )
+    code = f"import sys; from biasprobe.cli import main; sys.exit(main({argv!r}))"
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{tree}: biasprobe {' '.join(argv)} failed:\n{proc.stderr[-2000:]}")
+    return elapsed
+
+
+def commands(model: Path) -> dict[str, list[str]]:
+    audit = ["audit", "country", "--model", str(model), "--out", "country", "--no-progress"]
+    return {"warm audit": audit, "report": ["report", "country", "--out", "report.html"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against", type=Path, default=None, help="another biasprobe checkout")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--model", type=Path, default=MODEL)
+    args = parser.parse_args()
+    trees = {"this": HERE} | ({"against": args.against.resolve()} if args.against else {})
+    with tempfile.TemporaryDirectory(prefix="bench-warm-") as tmp:
+        root = Path(tmp)
+        cache = root / "scores.sqlite"
+        for name in trees:
+            (root / name).mkdir()
+        cmds = commands(args.model.resolve())
+        run(HERE, cmds["warm audit"], cwd=root / "this", cache=cache)  # fills the cache
+        times: dict[tuple[str, str], list[float]] = {}
+        for _ in range(args.repeats):
+            for label, argv in cmds.items():
+                for name, tree in trees.items():
+                    seconds = run(tree, argv, cwd=root / name, cache=cache)
+                    times.setdefault((label, name), []).append(seconds)
+    print(f"{'command':<12} " + " ".join(f"{name:>10}" for name in trees) + "   (median s)")
+    for label in cmds:
+        medians = [statistics.median(times[label, name]) for name in trees]
+        ratio = f"   {medians[1] / medians[0]:.1f}x faster" if len(medians) == 2 else ""
+        print(f"{label:<12} " + " ".join(f"{m:>10.2f}" for m in medians) + ratio)
+
+
+if __name__ == "__main__":
+    main()
