@@ -62,5 +62,5 @@ def test_audit_summary_explains_the_baseline_probes(local_model_audit: Path) -> 
     result = biasprobe.load_audit(local_model_audit)
     n_base = int(result.probes["is_baseline"].sum())
     n_all = len(result.probes)
-    line = result.summary().split("\n")[1]
+    line = result.report_lines()[1]
     assert line == f"probes: {n_all - n_base:,} (+ {n_base} neutral baseline probes = {n_all:,})"
