@@ -27,6 +27,7 @@ from biasprobe.audits._same_probes import check_same_probes, paired_rows
 from biasprobe.stats._slots import Options
 
 DIFF_FILE = "diff.json"
+PROBES_FILE = "diff_probes.parquet"
 TABLES = {"groups": "diff_groups.csv", "contrasts": "diff_contrasts.csv", "gaps": "diff_gaps.csv"}
 
 
@@ -35,6 +36,9 @@ class DiffResult:
 
     Attributes
     ----------
+    probes
+        The paired probes (``probe_id``, ``text``, ``template_id``, slots, ``score_a``,
+        ``score_b``, ``diff``), or ``None`` (comparison diffs).
     metadata
         ``model_a`` / ``model_b`` (names and audit.json model records), template set,
         statistics options, and the overall ``verdict``.
@@ -55,8 +59,10 @@ class DiffResult:
         contrasts: pd.DataFrame,
         gaps: pd.DataFrame,
         metadata: dict[str, Any],
+        probes: pd.DataFrame | None = None,
     ) -> None:
         self._groups, self._contrasts, self._gaps = groups, contrasts, gaps
+        self.probes = probes
         self.metadata = dict(metadata)
         self.metadata["verdict"] = self.verdict
 
@@ -167,6 +173,8 @@ class DiffResult:
         tables = {"groups": self._groups, "contrasts": self._contrasts, "gaps": self._gaps}
         for key, name in TABLES.items():
             write_atomic(out / name, partial(tables[key].to_csv, index=False))
+        if self.probes is not None:
+            write_atomic(out / PROBES_FILE, partial(self.probes.to_parquet, index=False))
         text = json.dumps(self.metadata, indent=2, default=str) + "\n"
         write_text_atomic(out / DIFF_FILE, text)
         return out
@@ -240,6 +248,7 @@ def diff_audits(
         contrasts=pd.concat(contrasts, ignore_index=True),
         gaps=pd.DataFrame(gaps),
         metadata=metadata,
+        probes=scored.drop(columns=["is_baseline"]).reset_index(drop=True),
     )
 
 
@@ -268,9 +277,10 @@ def load_diff(path: str | Path) -> DiffResult:
             k: pd.read_csv(folder / n, keep_default_na=False, na_values=[""])
             for k, n in TABLES.items()
         }
+        probes = pd.read_parquet(folder / PROBES_FILE) if (folder / PROBES_FILE).is_file() else None
     except (ValueError, OSError) as exc:
         raise DataError(f"{folder}: cannot read diff ({type(exc).__name__}: {exc})") from None
     for key in ("groups", "contrasts"):
         if "value" in tables[key].columns:
             tables[key]["value"] = tables[key]["value"].astype(str)
-    return DiffResult(metadata=metadata, **tables)
+    return DiffResult(metadata=metadata, probes=probes, **tables)

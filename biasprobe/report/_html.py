@@ -66,7 +66,7 @@ def classify(dirs: Sequence[PathArg] | PathArg) -> ReportFolders:
                 "written by 'biasprobe audit --out', 'biasprobe compare --out' or a check run"
             )
         for name in hits:
-            if folder not in kinds[name]:
+            if name in kinds and folder not in kinds[name]:  # diff folders: not drawn yet
                 kinds[name].append(folder)
     return found
 
