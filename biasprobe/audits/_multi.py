@@ -13,20 +13,27 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from biasprobe._errors import DataError, UsageError
-from biasprobe._io import write_text_atomic
+from biasprobe._io import write_atomic, write_text_atomic
 from biasprobe.audits._audit import audit
 from biasprobe.audits._diff import DiffResult, diff_audits, load_diff
 from biasprobe.audits._model_names import model_name, unique_names
 from biasprobe.audits._model_spec import as_spec
+from biasprobe.audits._quality import quality_table, sst2_predictions, task_quality
 from biasprobe.audits._result import AuditResult, load_audit
 from biasprobe.probes._template_set import TemplateSet, load_template_set
+from biasprobe.scoring._cache import USE_DEFAULT_CACHE, default_cache_path
 from biasprobe.scoring._options import ScorerOptions
+from biasprobe.scoring._scorer import load_scorer
 
 MODELS_FILE = "models.json"
+QUALITY_FILE = "quality.csv"
 
 
 class MultiAudit:
@@ -38,11 +45,20 @@ class MultiAudit:
         Model name to ``AuditResult``, in the order given (the first is the reference).
     diffs
         Model name (every model but the first) to its ``DiffResult`` against the reference.
+    quality
+        Bias against task quality (``quality_table``): per model and slot, the gap and the
+        SST-2 dev accuracy/F1 with CIs and the Pareto front; ``None`` unless measured.
     """
 
-    def __init__(self, audits: dict[str, AuditResult], diffs: dict[str, DiffResult]) -> None:
+    def __init__(
+        self,
+        audits: dict[str, AuditResult],
+        diffs: dict[str, DiffResult],
+        quality: pd.DataFrame | None = None,
+    ) -> None:
         self.audits = audits
         self.diffs = diffs
+        self.quality = quality
 
     @property
     def names(self) -> list[str]:
@@ -82,6 +98,8 @@ class MultiAudit:
             ],
             "diffs": {name: str(self._diff_dir(out, name).relative_to(out)) for name in self.diffs},
         }
+        if self.quality is not None:
+            write_atomic(out / QUALITY_FILE, partial(self.quality.to_csv, index=False))
         write_text_atomic(out / MODELS_FILE, json.dumps(record, indent=2, default=str) + "\n")
         return out
 
@@ -106,6 +124,7 @@ def audit_models(
     *,
     models: Sequence[Any],
     options: ScorerOptions | None = None,
+    utility_data: str | Path | None = None,
     **kwargs: Any,
 ) -> MultiAudit:
     """Audit several models on the same probes and diff each against the first.
@@ -118,6 +137,9 @@ def audit_models(
         At least two: Hub ids, local folders, callables, scorers, ``ModelSpec`` objects or
         spec strings (``"PATH,fast=int8"``, ``"org/m,revision=v2"``; keys revision, fast,
         dtype, name). Names in outputs are unique (``-2`` appended to repeats).
+    utility_data
+        A folder laid out like ``../shared/datasets`` (``sst2/dev.tsv``): measure each
+        model's SST-2 dev accuracy and F1 (bias against task quality, ``MultiAudit.quality``).
     options, **kwargs
         Shared scorer options and every other keyword of ``audit`` (cache, seed,
         n_bootstrap, confidence, ...); a model's own spec overrides the scorer options.
@@ -136,9 +158,15 @@ def audit_models(
     scorer_keys = set(ScorerOptions.__dataclass_fields__)
     shared = ScorerOptions.of(options, {k: v for k, v in kwargs.items() if k in scorer_keys})
     rest = {k: v for k, v in kwargs.items() if k not in scorer_keys}
-    results = [
-        audit(tset, model=s.model, options=replace(shared, **s.overrides), **rest) for s in specs
-    ]
+    sst2 = _load_sst2(utility_data)
+    results, quality = [], []
+    for spec in specs:
+        scorer = load_scorer(spec.model, **replace(shared, **spec.overrides).as_kwargs())
+        results.append(audit(tset, model=scorer, **rest))
+        if sst2 is not None:
+            quality.append(
+                _quality(scorer, sst2, results[-1], rest.get("cache", USE_DEFAULT_CACHE))
+            )
     found = [
         s.name or model_name(r.metadata.get("model") or {})
         for s, r in zip(specs, results, strict=True)
@@ -149,7 +177,29 @@ def audit_models(
     audits = dict(zip(names, results, strict=True))
     ref = names[0]
     diffs = {n: diff_audits(audits[ref], audits[n], names=(ref, n)) for n in names[1:]}
-    return MultiAudit(audits, diffs)
+    table = quality_table(audits, dict(zip(names, quality, strict=True))) if quality else None
+    return MultiAudit(audits, diffs, table)
+
+
+def _load_sst2(data: str | Path | None) -> pd.DataFrame | None:
+    if data is None:
+        return None
+    from biasprobe.comparisons._sst2 import load_sst2
+
+    return load_sst2(data_dir=data)
+
+
+def _quality(scorer: Any, sst2: pd.DataFrame, result: AuditResult, cache: Any) -> dict[str, float]:
+    path = default_cache_path() if cache is USE_DEFAULT_CACHE else cache
+    preds = sst2_predictions(scorer, sst2, cache=path)
+    boot = result.boot
+    return task_quality(
+        sst2["label"],
+        preds,
+        n_bootstrap=boot.n_resamples,
+        confidence=boot.confidence,
+        seed=boot.seed,
+    )
 
 
 def load_multi(path: str | Path) -> MultiAudit:
@@ -167,4 +217,5 @@ def load_multi(path: str | Path) -> MultiAudit:
     record = json.loads(record_path.read_text(encoding="utf-8"))
     audits = {m["name"]: load_audit(folder / m["folder"]) for m in record["models"]}
     diffs = {name: load_diff(folder / sub) for name, sub in record["diffs"].items()}
-    return MultiAudit(audits, diffs)
+    quality = pd.read_csv(folder / QUALITY_FILE) if (folder / QUALITY_FILE).is_file() else None
+    return MultiAudit(audits, diffs, quality)

@@ -30,6 +30,14 @@ def register(subparsers: Any) -> None:
         "MODEL,revision=R,fast=int8|bf16,name=N)",
     )
     p.add_argument("--out", required=True, type=Path, help="output directory")
+    p.add_argument(
+        "--utility-data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="with several --model: measure each model's SST-2 dev accuracy/F1 from "
+        "DIR/sst2/dev.tsv (bias against task quality: quality.csv, quality.png)",
+    )
     add_scoring_options(p)
     add_statistics_options(p)
     p.add_argument(
@@ -53,6 +61,10 @@ def run_audit(args: argparse.Namespace) -> int:
     models = [args.model] if isinstance(args.model, str) else list(args.model)
     if len(models) > 1:
         return run_multi(args, models)
+    if args.utility_data is not None:
+        from biasprobe._errors import UsageError
+
+        raise UsageError("--utility-data compares models: give --model at least twice")
 
     result = audit(
         args.templates,

@@ -34,11 +34,16 @@ def run_multi(args: argparse.Namespace, models: list[str]) -> int:
         models=models,
         max_probes=args.max_probes,
         engine=args.engine,
+        utility_data=args.utility_data,
         **scoring_kwargs(args),
     )
     for result in multi.audits.values():
         result.metadata["command"] = ["biasprobe", *args.argv]
     out = multi.save(args.out)
+    if multi.quality is not None:
+        from biasprobe.report._quality_view import save_quality_figure
+
+        save_quality_figure(multi.quality, out / "quality.png")
     print("\n".join(multi.report_lines()))
     print(f"wrote {out}/<model>/ for {', '.join(multi.names)}, the diff and models.json")
     return 0
