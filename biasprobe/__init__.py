@@ -64,6 +64,8 @@ _LAZY = {
     "plot_country_map": "biasprobe.maps._choropleth",
     "plot_region_means": "biasprobe.maps._regions",
     "plot_small_multiples": "biasprobe.maps._choropleth",
+    "plot_diff_map": "biasprobe.maps._diff_maps",
+    "plot_model_multiples": "biasprobe.maps._diff_maps",
     "region_means": "biasprobe.maps._regions",
     "save_figure": "biasprobe.maps._svg",
     # threshold checks (pytest plugin, biasprobe check)
@@ -100,6 +102,7 @@ if TYPE_CHECKING:  # static type checkers and IDEs see every public name's real 
     from biasprobe.comparisons._pairs import load_pairs
     from biasprobe.comparisons._sst2 import classification_metrics, load_sst2
     from biasprobe.maps._choropleth import country_table, plot_country_map, plot_small_multiples
+    from biasprobe.maps._diff_maps import plot_diff_map, plot_model_multiples
     from biasprobe.maps._geometry import load_world
     from biasprobe.maps._regions import plot_region_means, region_means
     from biasprobe.maps._svg import country_map_svg, save_figure
@@ -180,6 +183,8 @@ __all__ = [
     "load_world",
     "paired_stats",
     "plot_country_map",
+    "plot_diff_map",
+    "plot_model_multiples",
     "plot_region_means",
     "plot_small_multiples",
     "region_means",

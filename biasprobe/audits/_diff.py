@@ -227,7 +227,7 @@ def diff_audits(
         others = [s for s in a.slots if s != slot]
         meta = _slot_metadata(a.probes.loc[a.probes[slot].notna()], slot)
         part = slot_diff(scored, slot, others, opts, meta=meta, spec=spec.get(slot))
-        groups.append(part.groups)
+        groups.append(part.groups.merge(meta, on="value", how="left"))  # iso3 etc. for maps
         contrasts.append(part.contrasts)
         gaps.append(part.gap)
     metadata = {
