@@ -18,6 +18,7 @@ group's paired probe differences; gap and contrast changes then have no interval
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -157,15 +158,11 @@ def _contrast_table(
         if not w:
             continue
         r = reps if reps is not None else np.full((opts.n_resamples, len(groups)), np.nan)
-        table = contrast_table(
-            slot,
-            d.means,
-            r,
-            w,
-            kind=kind,
-            confidence=opts.confidence,
-            n_clusters=n,
-        )
+        with warnings.catch_warnings():  # single cluster: no replicates, NaN intervals
+            warnings.simplefilter("ignore", RuntimeWarning)
+            table = contrast_table(
+                slot, d.means, r, w, kind=kind, confidence=opts.confidence, n_clusters=n
+            )
         mat = np.vstack(list(w.values()))
         table.insert(3, "estimate_a", mat @ designs["score_a"].means)
         table.insert(4, "estimate_b", mat @ designs["score_b"].means)

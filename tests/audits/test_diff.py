@@ -143,3 +143,31 @@ def test_probe_texts_are_checked_even_without_metadata(audits) -> None:
     other = biasprobe.AuditResult(probes=probes, slots=a.slots, metadata={}, n_bootstrap=100)
     with pytest.raises(DataError, match=r"1 of .* probes differ"):
         diff_audits(a, other)
+
+
+def _one_wording(scores: dict[str, list[float]]) -> biasprobe.AuditResult:
+    rows = [{"template_id": "t0", "group": "a thing", "score": 0.5, "is_baseline": True}]
+    for group, values in scores.items():
+        rows += [
+            {"template_id": "t0", "group": group, "score": v, "is_baseline": False} for v in values
+        ]
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "probe_id", range(len(frame)))
+    frame["template"] = "{group} is here."
+    frame["text"] = [f"{g} {i}" for i, g in enumerate(frame["group"])]
+    return biasprobe.AuditResult(probes=frame, slots=["group"], n_bootstrap=2000)
+
+
+def test_one_wording_falls_back_to_paired_probe_resampling() -> None:
+    rng = np.random.default_rng(1)
+    x, y = list(rng.random(30)), list(rng.random(30))
+    shift = list(rng.normal(0.2, 0.05, 30))
+    a = _one_wording({"x": x, "y": y})
+    b = _one_wording({"x": [v + s for v, s in zip(x, shift, strict=True)], "y": y})
+    d = diff_audits(a, b).by_group("group").set_index("value")
+    ci = stats.t.interval(0.95, 29, loc=np.mean(shift), scale=stats.sem(shift))
+    assert d.loc["x", "diff"] == pytest.approx(np.mean(shift))
+    assert d.loc["x", "ci_low"] == pytest.approx(ci[0], abs=0.01)
+    assert d.loc["x", "ci_high"] == pytest.approx(ci[1], abs=0.01)
+    assert d.loc["x", "verdict"] == "up" and d.loc["y", "verdict"] == "no change"
+    assert np.isnan(diff_audits(a, b).gaps()["ci_low"].iloc[0])  # no gap interval here
