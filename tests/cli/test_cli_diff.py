@@ -158,3 +158,9 @@ def test_cli_audits_the_stand_in_and_its_int8_build(stand_in_model: Path, tmp_pa
     expected = paired.groupby("religion")["d"].mean()
     np.testing.assert_allclose(diff.loc[expected.index, "diff"], expected, atol=1e-12)
     assert (a["text"] == b["text"]).all()
+
+
+def test_utility_data_needs_several_models(tmp_path: Path, capsys) -> None:
+    args = ["audit", "religion", "--model", "m", "--utility-data", str(tmp_path)]
+    assert main([*args, "--out", str(tmp_path / "o")]) == 2
+    assert "give --model at least twice" in capsys.readouterr().err
