@@ -59,9 +59,10 @@ def task_quality(
 
     Examples
     --------
-    >>> q = task_quality([0, 1, 1, 0], [0, 1, 0, 0], n_bootstrap=200, confidence=0.9, seed=0)
-    >>> q["accuracy"], round(q["f1"], 3)
-    (0.75, 0.667)
+    >>> labels, preds = [0, 1] * 50, [0, 1] * 45 + [1, 0] * 5
+    >>> q = task_quality(labels, preds, n_bootstrap=200, confidence=0.9, seed=0)
+    >>> q["accuracy"], round(q["f1"], 3), q["accuracy_ci_low"] < 0.9 < q["accuracy_ci_high"]
+    (0.9, 0.9, True)
     """
     y, p = np.asarray(labels, dtype=int), np.asarray(preds, dtype=int)
     correct = (y == p).astype(float)
