@@ -39,6 +39,15 @@ _LAZY = {
     "AuditResult": "biasprobe.audits._result",
     "Estimate": "biasprobe.audits._result",
     "load_audit": "biasprobe.audits._result",
+    # several models: paired diffs of audits of the same probes
+    "DiffResult": "biasprobe.audits._diff",
+    "diff_audits": "biasprobe.audits._diff",
+    "load_diff": "biasprobe.audits._diff",
+    "diff_folders": "biasprobe.audits._diff_folders",
+    "ModelSpec": "biasprobe.audits._model_spec",
+    "MultiAudit": "biasprobe.audits._multi",
+    "audit_models": "biasprobe.audits._multi",
+    "load_multi": "biasprobe.audits._multi",
     "DEFAULT_MODEL": "biasprobe._defaults",
     "ScorerOptions": "biasprobe.scoring._options",
     "CallableScorer": "biasprobe.scoring._scorer",
@@ -55,6 +64,8 @@ _LAZY = {
     "plot_country_map": "biasprobe.maps._choropleth",
     "plot_region_means": "biasprobe.maps._regions",
     "plot_small_multiples": "biasprobe.maps._choropleth",
+    "plot_diff_map": "biasprobe.maps._diff_maps",
+    "plot_model_multiples": "biasprobe.maps._diff_maps",
     "region_means": "biasprobe.maps._regions",
     "save_figure": "biasprobe.maps._svg",
     # threshold checks (pytest plugin, biasprobe check)
@@ -79,6 +90,10 @@ _LAZY = {
 if TYPE_CHECKING:  # static type checkers and IDEs see every public name's real object
     from biasprobe._defaults import DEFAULT_MODEL
     from biasprobe.audits._audit import audit
+    from biasprobe.audits._diff import DiffResult, diff_audits, load_diff
+    from biasprobe.audits._diff_folders import diff_folders
+    from biasprobe.audits._model_spec import ModelSpec
+    from biasprobe.audits._multi import MultiAudit, audit_models, load_multi
     from biasprobe.audits._result import AuditResult, Estimate, load_audit
     from biasprobe.checks._expect import CheckedAudit, expect
     from biasprobe.checks._verdicts import load_baseline, save_baseline
@@ -87,6 +102,7 @@ if TYPE_CHECKING:  # static type checkers and IDEs see every public name's real 
     from biasprobe.comparisons._pairs import load_pairs
     from biasprobe.comparisons._sst2 import classification_metrics, load_sst2
     from biasprobe.maps._choropleth import country_table, plot_country_map, plot_small_multiples
+    from biasprobe.maps._diff_maps import plot_diff_map, plot_model_multiples
     from biasprobe.maps._geometry import load_world
     from biasprobe.maps._regions import plot_region_means, region_means
     from biasprobe.maps._svg import country_map_svg, save_figure
@@ -124,10 +140,13 @@ __all__ = [
     "CheckedAudit",
     "ComparisonResult",
     "DataError",
+    "DiffResult",
     "Estimate",
     "Lexicon",
     "LexiconError",
     "ModelError",
+    "ModelSpec",
+    "MultiAudit",
     "ScoreCache",
     "Scorer",
     "ScorerOptions",
@@ -137,6 +156,7 @@ __all__ = [
     "UsageError",
     "__version__",
     "audit",
+    "audit_models",
     "bind",
     "build_card",
     "build_report",
@@ -145,13 +165,17 @@ __all__ = [
     "country_map_svg",
     "country_table",
     "default_cache_path",
+    "diff_audits",
+    "diff_folders",
     "expand",
     "expect",
     "iter_probes",
     "load_audit",
     "load_baseline",
     "load_comparison",
+    "load_diff",
     "load_lexicon",
+    "load_multi",
     "load_pairs",
     "load_scorer",
     "load_sst2",
@@ -159,6 +183,8 @@ __all__ = [
     "load_world",
     "paired_stats",
     "plot_country_map",
+    "plot_diff_map",
+    "plot_model_multiples",
     "plot_region_means",
     "plot_small_multiples",
     "region_means",

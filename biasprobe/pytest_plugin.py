@@ -21,12 +21,13 @@ from typing import Any, NoReturn
 
 import pytest
 
-FIXTURES = frozenset({"biasprobe_audit", "biasprobe_audits"})
+FIXTURES = frozenset({"biasprobe_audit", "biasprobe_audits", "biasprobe_diff"})
 MARKER_KEYS = ("inconclusive", "strict", "templates")
 OPTIONS: dict[str, tuple[str, str]] = {
     "model": ("MODEL", "model to audit: Hub id or local folder (default: DistilBERT SST-2)"),
     "templates": ("SET", "template set: shipped name or YAML path (default: country)"),
     "audit-dir": ("DIR", "load this audit directory (biasprobe audit --out), run no model"),
+    "diff-dir": ("DIR", "diff folder for biasprobe_diff (biasprobe diff --out)"),
     "cache": ("PATH", "SQLite score cache, or 'none' (default: ~/.cache/biasprobe/...)"),
     "inconclusive": (
         "POLICY",
@@ -306,6 +307,23 @@ def biasprobe_audit(request: pytest.FixtureRequest, biasprobe_audits: AuditStore
             source = f"@pytest.mark.biasprobe(templates=...) on {request.node.name}"
             templates = resolve_ref(templates, base=base, source=source)
         return CheckedAudit(biasprobe_audits.get(templates))
+    except BiasprobeError as exc:
+        _usage_failure(exc)
+
+
+@pytest.fixture(scope="session")
+def biasprobe_diff(pytestconfig: pytest.Config) -> Any:
+    """A ``CheckedDiff`` of ``--biasprobe-diff-dir``: ``assert biasprobe_diff.gap("country")
+    < 0.02`` is a CI-aware regression check of model B against model A."""
+    from biasprobe._errors import BiasprobeError, UsageError
+    from biasprobe.audits._diff import load_diff
+    from biasprobe.checks._checked_diff import CheckedDiff
+
+    folder = pytestconfig.stash[_STATE].option("diff-dir")
+    try:
+        if folder is None:
+            raise UsageError("biasprobe_diff needs --biasprobe-diff-dir DIR (biasprobe diff --out)")
+        return CheckedDiff(load_diff(Path(folder)))
     except BiasprobeError as exc:
         _usage_failure(exc)
 

@@ -40,8 +40,11 @@ import pandas as pd
 
 from biasprobe._errors import DataError, UsageError
 from biasprobe._folders import folder_kinds
+from biasprobe.audits._diff import DiffResult, load_diff
 from biasprobe.audits._result import AuditResult, load_audit
 from biasprobe.checks._benchmark_metrics import BENCHMARK_STATS, benchmark_measure
+from biasprobe.checks._diff_metrics import DIFF_METRICS, default_diff_refs
+from biasprobe.checks._diff_metrics import USAGE as DIFF_USAGE
 from biasprobe.checks._measure import EXAMPLE_COLUMNS, Measure, measure_json
 from biasprobe.checks._thresholds import MetricRef
 from biasprobe.comparisons._comparison import ComparisonResult, load_comparison
@@ -50,7 +53,7 @@ __all__ = ["EXAMPLE_COLUMNS", "Measure", "Sources", "load_sources", "measure", "
 
 USAGE = (
     "gap(SLOT[, template=ID]), flip_rate[(SLOT)], max_pair_delta[(SLOT)], delta(SLOT=VALUE), "
-    f"BENCHMARK.{{{','.join(BENCHMARK_STATS)}}}[(BREAKDOWN=GROUP)]"
+    f"BENCHMARK.{{{','.join(BENCHMARK_STATS)}}}[(BREAKDOWN=GROUP)], {DIFF_USAGE}"
 )
 
 
@@ -62,6 +65,7 @@ class Sources:
     benchmarks: pd.DataFrame | None = None
     pairs: pd.DataFrame | None = None
     confidence: float = 0.95
+    diff: DiffResult | None = None
 
     @classmethod
     def of(cls, obj: Any) -> Sources:
@@ -72,6 +76,8 @@ class Sources:
             return cls(audit=obj, confidence=obj.boot.confidence)
         if isinstance(obj, pd.DataFrame):
             return cls(benchmarks=obj)
+        if isinstance(obj, DiffResult):
+            return cls(diff=obj, confidence=obj.confidence)
         if isinstance(getattr(obj, "sources", None), Sources):
             return obj.sources
         if isinstance(obj, ComparisonResult):
@@ -95,6 +101,11 @@ def load_sources(paths: list[Path]) -> Sources:
                 raise UsageError(f"{path}: only one audit directory can be checked at a time")
             src.audit = load_audit(path)
             src.confidence = src.audit.boot.confidence
+        elif "diff" in kinds:
+            if src.diff is not None:
+                raise UsageError(f"{path}: only one diff directory can be checked at a time")
+            src.diff = load_diff(path)
+            src.confidence = src.diff.confidence
         elif "comparison" in kinds:
             if src.benchmarks is not None:
                 raise UsageError(f"{path}: only one comparison directory can be checked at a time")
@@ -104,7 +115,8 @@ def load_sources(paths: list[Path]) -> Sources:
         else:
             raise DataError(
                 f"{path}: neither an audit directory (audit.json, from biasprobe audit) "
-                "nor a comparison directory (summary.csv, from biasprobe compare)"
+                "nor a comparison directory (summary.csv, from biasprobe compare) "
+                "nor a diff directory (diff.json, from biasprobe diff)"
             )
     return src
 
@@ -137,6 +149,8 @@ def validate(ref: MetricRef) -> None:
 def _spec(ref: MetricRef) -> _Spec:
     if ref.name in _AUDIT_METRICS:
         return _AUDIT_METRICS[ref.name]
+    if ref.name in DIFF_METRICS:
+        return _Spec(*DIFF_METRICS[ref.name])
     bench, _, stat = ref.name.rpartition(".")
     if bench and "." not in bench and stat in BENCHMARK_STATS:
         usage = f"{ref.name}, {ref.name}(GROUP) or {ref.name}(BREAKDOWN=GROUP[, model=NAME])"
@@ -175,6 +189,8 @@ def default_refs(source: Sources) -> list[MetricRef]:
     if source.benchmarks is not None:
         for bench in sorted(source.benchmarks["benchmark"].dropna().astype(str).unique()):
             refs += [MetricRef(f"{bench}.{stat}") for stat in BENCHMARK_STATS]
+    if source.diff is not None:
+        refs += default_diff_refs(source.diff)
     return refs
 
 

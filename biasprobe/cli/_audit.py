@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from biasprobe._defaults import DEFAULT_MAX_PROBES, DEFAULT_MODEL
+from biasprobe.cli._multi import ModelsAction, run_multi
 from biasprobe.cli._options import (
     add_scoring_options,
     add_statistics_options,
@@ -21,9 +22,22 @@ def register(subparsers: Any) -> None:
         "templates", help="a shipped set name (see `biasprobe templates`) or a YAML path"
     )
     p.add_argument(
-        "--model", default=DEFAULT_MODEL, help="Hub id or local model folder (default: %(default)s)"
+        "--model",
+        action=ModelsAction,
+        default=DEFAULT_MODEL,
+        help=f"Hub id or local model folder (default: {DEFAULT_MODEL}); repeat it to audit "
+        "several models on the same probes and diff them against the first (per model: "
+        "MODEL,revision=R,fast=int8|bf16,name=N)",
     )
     p.add_argument("--out", required=True, type=Path, help="output directory")
+    p.add_argument(
+        "--utility-data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="with several --model: measure each model's SST-2 dev accuracy/F1 from "
+        "DIR/sst2/dev.tsv (bias against task quality: quality.csv, quality.png)",
+    )
     add_scoring_options(p)
     add_statistics_options(p)
     p.add_argument(
@@ -44,9 +58,17 @@ def register(subparsers: Any) -> None:
 def run_audit(args: argparse.Namespace) -> int:
     from biasprobe.audits._audit import audit
 
+    models = [args.model] if isinstance(args.model, str) else list(args.model)
+    if len(models) > 1:
+        return run_multi(args, models)
+    if args.utility_data is not None:
+        from biasprobe._errors import UsageError
+
+        raise UsageError("--utility-data compares models: give --model at least twice")
+
     result = audit(
         args.templates,
-        model=args.model,
+        model=models[0],
         max_probes=args.max_probes,
         engine=args.engine,
         **scoring_kwargs(args),

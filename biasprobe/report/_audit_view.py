@@ -112,7 +112,10 @@ def model_name(meta: dict[str, Any]) -> str:
 
 
 def short_model_name(meta: dict[str, Any]) -> str:
-    """The model's folder name for a local model, else its id."""
+    """The model's name in a multi-model audit, else its folder name for a local model,
+    else its id."""
+    if meta.get("model_name"):
+        return str(meta["model_name"])
     name = model_name(meta)
     return Path(name).name if as_dict(meta.get("model")).get("kind") == "local" else name
 

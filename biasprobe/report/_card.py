@@ -26,6 +26,7 @@ from biasprobe.report._audit_view import (
     short_model_name,
 )
 from biasprobe.report._html import PathArg, classify
+from biasprobe.report._multi_view import expand_multi, multi_card_lines
 from biasprobe.report._table import number
 
 N_GROUPS = 5
@@ -67,12 +68,15 @@ def build_card(dirs: Sequence[PathArg] | PathArg, *, out: PathArg) -> Path:
     target = Path(out)
     if target.suffix.lower() != ".md":
         raise UsageError(f"{target}: the card is Markdown; give an --out path ending in .md")
+    dirs, multi = expand_multi(dirs)  # multi-model folders: their models' audits, then diffs
     sources = classify(dirs)
     if not sources.audits:
         raise DataError("a model card needs at least one audit directory (with audit.json)")
     parts = ["## Bias", ""]
     for folder in sources.audits:
         parts += audit_section(load_audit(folder), folder=folder, out=target)
+    for folder in multi:
+        parts += multi_card_lines(folder)
     for folder in sources.comparisons:
         parts += benchmark_section(folder)
     write_text_atomic(target, "\n".join(parts).rstrip() + "\n")

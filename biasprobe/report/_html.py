@@ -66,7 +66,7 @@ def classify(dirs: Sequence[PathArg] | PathArg) -> ReportFolders:
                 "written by 'biasprobe audit --out', 'biasprobe compare --out' or a check run"
             )
         for name in hits:
-            if folder not in kinds[name]:
+            if name in kinds and folder not in kinds[name]:  # diff folders: not drawn yet
                 kinds[name].append(folder)
     return found
 
@@ -111,8 +111,10 @@ def render_report(
     """The report as an HTML string (``build_report`` writes it to a file)."""
     from biasprobe.audits._result import load_audit
     from biasprobe.report._maps_view import map_figures
+    from biasprobe.report._multi_view import expand_multi, multi_views
 
-    sources = classify(dirs)
+    folders, multi = expand_multi(dirs)  # multi-model folders: their models' audits + diffs
+    sources = classify(folders)
     audits = [audit_view(load_audit(p), path=p, index=i) for i, p in enumerate(sources.audits)]
     for view in audits:
         for slot in view.slots:
@@ -126,6 +128,7 @@ def render_report(
         audits=audits,
         comparisons=comparisons,
         checks=checks,
+        models=multi_views(multi),
         gaps=gaps_table(audits),
         headline=headline_table(comparisons),
         quality=quality_table(comparisons),
