@@ -263,6 +263,20 @@ class AuditResult:
         table = self.by_group().head(10).to_html(index=False, float_format=lambda x: f"{x:.3f}")
         return f"<div><strong>biasprobe audit</strong><ul>{head}</ul>{table}</div>"
 
+    # findings under scrutiny (issue 14) -----------------------------------------------
+    def robustness(self, slot: str | None = None, *, k: int | None = None) -> pd.DataFrame:
+        """The named extremes of each slot and whether they hold across wordings
+        (``biasprobe.audits._robustness.robustness``)."""
+        from biasprobe.audits._robustness import robustness
+
+        return robustness(self, None if slot is None else self._slot(slot), k=k)
+
+    def wording_agreement(self, slot: str, *, k: int | None = None) -> pd.DataFrame:
+        """Kendall tau / W and top/bottom-k overlap between the wordings of one slot."""
+        from biasprobe.audits._robustness import wording_agreement
+
+        return wording_agreement(self, self._slot(slot), k=k)
+
 
 def check_statistics_options(*, n_bootstrap: int, confidence: float) -> None:
     """Reject bootstrap settings that cannot work, before any scoring starts."""
