@@ -1,0 +1,107 @@
+"""Findings under scrutiny: the lexical confound report of an audit, in one call.
+
+``confound_report`` gathers, per slot, the term table (``_confounds``), the Spearman
+associations, the group effects raw and adjusted, and the flags of every finding the
+confounds could explain (``_confound_effects``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from biasprobe._io import write_text_atomic
+from biasprobe.audits._confound_effects import (
+    associations,
+    default_group,
+    explained_group_effects,
+    extreme_flags,
+    group_effects,
+)
+from biasprobe.audits._confounds import ScoreFn, term_table
+from biasprobe.scoring._tokens import WordPieces
+
+if TYPE_CHECKING:
+    from biasprobe.audits._result import AuditResult
+
+AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class ConfoundReport:
+    """Lexical confounds of an audit: four DataFrames.
+
+    ``terms`` (one row per value), ``associations`` (Spearman of value means with each
+    covariate), ``effects`` (group contrasts raw and adjusted) and ``flags`` (one row per
+    finding: could the confounds explain it, and which).
+    """
+
+    terms: pd.DataFrame
+    associations: pd.DataFrame
+    effects: pd.DataFrame
+    flags: pd.DataFrame
+
+    def save(self, out_dir: str | Path) -> list[Path]:
+        """Write confounds.csv, confound_associations.csv, confound_effects.csv and
+        confound_flags.csv."""
+        out = Path(out_dir)
+        written = []
+        for name, frame in (
+            ("confounds", self.terms),
+            ("confound_associations", self.associations),
+            ("confound_effects", self.effects),
+            ("confound_flags", self.flags),
+        ):
+            path = out / f"{name}.csv"
+            write_text_atomic(path, frame.to_csv(index=False))
+            written.append(path)
+        return written
+
+
+def confound_report(
+    result: AuditResult,
+    slot: str | None = None,
+    *,
+    pieces: WordPieces,
+    score: ScoreFn | None = None,
+    corpus: pd.DataFrame | None = None,
+    group: str | None = AUTO,
+) -> ConfoundReport:
+    """The lexical confound report of an audit.
+
+    Parameters
+    ----------
+    result
+        An audit.
+    slot
+        One slot, or every slot.
+    pieces
+        The model's word-piece splitter (``biasprobe.scoring._tokens.word_pieces``).
+    score
+        ``texts -> scores`` of the same model, for the bare-term scores (``None``: skipped).
+    corpus
+        A labelled reference corpus (``read_reference_corpus``), or ``None``.
+    group
+        The metadata column whose levels are compared (``"auto"``: the first of
+        perceived_ethnicity, income_group, gender, category that the slot has; ``None``:
+        no group comparison).
+    """
+    slots = result.slots if slot is None else [slot]
+    parts: dict[str, list[pd.DataFrame]] = {"t": [], "a": [], "e": [], "f": []}
+    for s in slots:
+        col = default_group(result, s) if group == AUTO else group
+        terms = term_table(result, s, pieces=pieces, score=score, corpus=corpus, group=col)
+        effects = group_effects(terms, confidence=result.boot.confidence)
+        parts["t"].append(terms)
+        parts["a"].append(associations(terms))
+        parts["e"].append(effects)
+        parts["f"] += [extreme_flags(result, s, terms), explained_group_effects(effects)]
+    return ConfoundReport(*(_concat(parts[k]) for k in "taef"))
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    kept = [f for f in frames if not f.empty]
+    return pd.concat(kept, ignore_index=True) if kept else frames[0].iloc[:0]
