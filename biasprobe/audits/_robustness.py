@@ -25,14 +25,23 @@ in the tests against its identity with the mean pairwise Spearman correlation.
 from __future__ import annotations
 
 from itertools import combinations
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-if TYPE_CHECKING:
-    from biasprobe.audits._result import AuditResult
+
+class AuditResult(Protocol):
+    """What this module reads of an audit (``biasprobe.AuditResult``; a protocol, so that
+    the result's accessors can call this module without an import loop)."""
+
+    slots: list[str]
+
+    def per_template(self, slot: str | None = None) -> pd.DataFrame: ...
+    def by_group(self, slot: str | None = None) -> pd.DataFrame: ...
+    def summary(self) -> pd.DataFrame: ...
+
 
 DEFAULT_SHARE = 0.8
 EDGE_N = 20  # values at each end of the table whose order ``tau_top``/``tau_bottom`` check
