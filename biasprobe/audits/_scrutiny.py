@@ -1,4 +1,5 @@
-"""Findings under scrutiny: the lexical confound report of an audit, in one call.
+"""Findings under scrutiny: the lexical confound report of an audit, and all the evidence
+files written with an audit (``scrutinize``).
 
 ``confound_report`` gathers, per slot, the term table (``_confounds``), the Spearman
 associations, the group effects raw and adjusted, and the flags of every finding the
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -21,8 +22,9 @@ from biasprobe.audits._confound_effects import (
     extreme_flags,
     group_effects,
 )
-from biasprobe.audits._confounds import ScoreFn, term_table
-from biasprobe.scoring._tokens import WordPieces
+from biasprobe.audits._confounds import ScoreFn, score_function, term_table
+from biasprobe.audits._explain import explain_extremes
+from biasprobe.scoring._tokens import WordPieces, word_pieces
 
 if TYPE_CHECKING:
     from biasprobe.audits._result import AuditResult
@@ -105,3 +107,55 @@ def confound_report(
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     kept = [f for f in frames if not f.empty]
     return pd.concat(kept, ignore_index=True) if kept else frames[0].iloc[:0]
+
+
+def scrutinize(
+    result: AuditResult,
+    scorer: Any,
+    out_dir: str | Path,
+    *,
+    corpus: pd.DataFrame | None = None,
+    confounds: bool = True,
+    integrated: bool = False,
+    n_pairs: int = 5,
+) -> list[Path]:
+    """Write the evidence next to an audit's findings, into ``out_dir``.
+
+    Always ``robustness.csv`` (named extremes across wordings) and
+    ``wording_agreement.csv``; with ``confounds``, the confound report (``confounds.csv``,
+    ``confound_associations.csv``, ``confound_effects.csv``, ``confound_flags.csv``) and
+    ``attributions.csv`` (occlusion of the extreme pairs); with ``integrated``, also
+    ``attributions_ig.csv`` (integrated gradients, transformers models, needs captum).
+
+    Parameters
+    ----------
+    result
+        The audit.
+    scorer
+        The loaded scorer that scored it (``load_scorer``); its tokenizer gives the pieces.
+    out_dir
+        The audit directory.
+    corpus
+        A labelled reference corpus (``read_reference_corpus``), or ``None``.
+    """
+    out = Path(out_dir)
+    robust = result.robustness()
+    agree = pd.concat([result.wording_agreement(s) for s in result.slots], ignore_index=True)
+    written = [out / "robustness.csv", out / "wording_agreement.csv"]
+    write_text_atomic(written[0], robust.to_csv(index=False))
+    write_text_atomic(written[1], agree.to_csv(index=False))
+    if not confounds:
+        return written
+    score = score_function(scorer)
+    report = confound_report(result, pieces=word_pieces(scorer), score=score, corpus=corpus)
+    written += report.save(out)
+    attributions = explain_extremes(result, score=score, n=n_pairs)
+    written.append(out / "attributions.csv")
+    write_text_atomic(written[-1], attributions.to_csv(index=False))
+    if integrated:
+        from biasprobe.scoring._attributions import integrated_gradients
+
+        texts = attributions.drop_duplicates(["slot", "side", "pair"])["text"].tolist()
+        written.append(out / "attributions_ig.csv")
+        write_text_atomic(written[-1], integrated_gradients(scorer, texts).to_csv(index=False))
+    return written

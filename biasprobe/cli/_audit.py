@@ -13,6 +13,7 @@ from biasprobe.cli._options import (
     engine_arg,
     scoring_kwargs,
 )
+from biasprobe.cli._scrutiny import add_scrutiny_options, reference_corpus, write_scrutiny
 
 
 def register(subparsers: Any) -> None:
@@ -38,21 +39,29 @@ def register(subparsers: Any) -> None:
         type=engine_arg,
         help="local, ray (local Ray or $RAY_ADDRESS) or ray://HOST:PORT (default: local)",
     )
+    add_scrutiny_options(p)
     p.set_defaults(func=run_audit)
 
 
 def run_audit(args: argparse.Namespace) -> int:
     from biasprobe.audits._audit import audit
+    from biasprobe.scoring._scorer import load_scorer
 
+    corpus = reference_corpus(args)
+    kwargs = scoring_kwargs(args)
     result = audit(
         args.templates,
         model=args.model,
         max_probes=args.max_probes,
         engine=args.engine,
-        **scoring_kwargs(args),
+        **kwargs,
     )
     result.metadata["command"] = ["biasprobe", *args.argv]
     out = result.save(args.out)
     print("\n".join(result.report_lines()))
     print(f"wrote {out}/probes.parquet, groups.csv, templates.csv, gaps.csv, audit.json")
+    # the scorer again (the audit keeps none): its tokenizer and the bare-term scores
+    scorer = None if args.no_confounds else load_scorer(args.model, **kwargs["options"].as_kwargs())
+    extra = write_scrutiny(result, scorer, args, out, corpus=corpus)
+    print(f"wrote {', '.join(p.name for p in extra)}")
     return 0
