@@ -157,7 +157,7 @@ def explained_group_effects(effects: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "slot": raw["slot"],
-                "finding": f"group {contrast}",
+                "finding": "group effect",
                 "value": contrast,
                 "estimate": float(raw["estimate"]),
                 "flags": "; ".join(hits),
@@ -170,6 +170,8 @@ def explained_group_effects(effects: pd.DataFrame) -> pd.DataFrame:
 
 def _group_note(raw: dict[str, Any], hits: list[str]) -> str:
     head = f"raw {raw['estimate']:+.3f} [{raw['ci_low']:+.3f}, {raw['ci_high']:+.3f}]"
+    if raw["ci_low"] <= 0 <= raw["ci_high"]:
+        return f"{head}: the interval includes 0, no group difference shown"
     if not hits:
         return f"{head}; no lexical adjustment removes it"
     return f"{head}; adjusted: " + "; ".join(hits)

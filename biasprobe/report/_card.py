@@ -90,8 +90,17 @@ def audit_section(result: AuditResult, *, folder: Path, out: Path) -> list[str]:
     for slot in result.slots:
         lines += _map_lines(result, slot, out=out)
     lines += gap_lines(result) + group_lines(result) + pair_lines(result)
+    lines += limit_lines(result, folder)
     lines += template_lines(meta) + reproduce_lines(result, folder)
     return lines
+
+
+def limit_lines(result: AuditResult, folder: Path) -> list[str]:
+    """The short form of "What this audit can and cannot say"."""
+    from biasprobe.report._limits_view import limits_view
+
+    view = limits_view(result, path=folder)
+    return ["**What this audit cannot say**", "", *(f"- {md(x)}" for x in view.short), ""]
 
 
 def _map_lines(result: AuditResult, slot: str, *, out: Path) -> list[str]:

@@ -108,7 +108,7 @@ def test_a_pieces_only_scorer_is_attributed_to_pieces() -> None:
     assert raw["ci_high"] < 0  # B (more pieces) scores lower: a real gap in the audit ...
     assert adjusted["ci_low"] <= 0 <= adjusted["ci_high"]  # ... that the pieces account for
     assert abs(adjusted["estimate"]) < 0.25 * abs(raw["estimate"])
-    group_flag = report.flags[report.flags["finding"].str.startswith("group")].iloc[0]
+    group_flag = report.flags[report.flags["finding"] == "group effect"].iloc[0]
     assert group_flag["could_explain"] and "pieces" in group_flag["flags"]
     rho = report.associations.set_index("covariate").loc["n_pieces", "rho"]
     assert rho < -0.8
@@ -133,7 +133,7 @@ def test_a_true_group_effect_is_not_explained_away() -> None:
     report = confound_report(audit_of(group_effect), pieces=PIECES, score=None, group="group")
     effects = report.effects.set_index("adjustment")
     assert effects.loc["pieces", "ci_high"] < -0.1
-    group_flag = report.flags[report.flags["finding"].str.startswith("group")].iloc[0]
+    group_flag = report.flags[report.flags["finding"] == "group effect"].iloc[0]
     assert not group_flag["could_explain"]
 
 

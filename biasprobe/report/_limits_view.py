@@ -1,0 +1,114 @@
+""" "What this audit can and cannot say": sentences generated from an audit's own numbers.
+
+Four sources, each a limitation or a supported claim: wording robustness of the named
+extremes (``AuditResult.robustness``), the lexical confound flags written with the audit
+(``confound_flags.csv``), the neutral baseline (how many groups fall below it, how much it
+varies across wordings) and the gap between template sentences and real text (a harm claim
+needs more than a score difference: Blodgett et al. 2021, "Stereotyping Norwegian Salmon").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from biasprobe.audits._result import AuditResult
+
+FLAGS_FILE = "confound_flags.csv"
+BLODGETT = (
+    "Blodgett et al. 2021, Stereotyping Norwegian Salmon: An Inventory of Pitfalls in "
+    "Fairness Benchmark Datasets (ACL)"
+)
+REAL_TEXT = (
+    "Limitation: these are template sentences, not real text. The numbers say how the model "
+    "scores these sentences; how it treats real text about these groups, who would be "
+    "harmed and how in a deployment are not measured here, and a harm claim needs them ({ref})."
+)
+
+
+@dataclass(frozen=True)
+class LimitsView:
+    """Generated sentences: what the audit supports (``can``) and its limitations
+    (``cannot``), plus a short form for the model card."""
+
+    title: str
+    can: list[str]
+    cannot: list[str]
+
+    @property
+    def short(self) -> list[str]:
+        """Each limitation cut to its first clause (for the model card)."""
+        return [_shorten(line) for line in self.cannot]
+
+
+def _shorten(line: str, *, width: int = 160) -> str:
+    head = line.split("; ")[0]
+    return head if len(head) <= width else head[: width - 1].rsplit(" ", 1)[0] + "…"
+
+
+def limits_view(result: AuditResult, *, path: Path, title: str = "") -> LimitsView:
+    """The "can and cannot say" sentences of one audit directory."""
+    can, cannot = robustness_lines(result)
+    c2, n2 = confound_lines(path)
+    can, cannot = can + c2, cannot + n2
+    cannot += baseline_lines(result)
+    cannot.append(REAL_TEXT.format(ref=BLODGETT))
+    return LimitsView(title=title or path.name, can=can, cannot=cannot)
+
+
+def robustness_lines(result: AuditResult) -> tuple[list[str], list[str]]:
+    """Each named extreme: robust across wordings (can) or not (cannot)."""
+    can: list[str] = []
+    cannot: list[str] = []
+    for row in result.robustness().itertuples():
+        word = "lowest" if row.extreme == "min" else "highest"
+        side = "below" if row.extreme == "min" else "above"
+        facts = (
+            f"in the {word} {row.k} of {row.share_in_k:.0%} of {row.n_wordings} wordings, "
+            f"the single {word} in {row.share_extreme:.0%}, {side} the median group in "
+            f"{row.sign_agree}/{row.n_wordings}; ranks {row.rank_min:g}-{row.rank_max:g}"
+        )
+        line = f"{row.slot}: {row.value} ({word} overall): {row.claim} ({facts})"
+        (can if row.robust else cannot).append(
+            line if row.robust else f"Limitation, wording: {line}"
+        )
+    return can, cannot
+
+
+def confound_lines(path: Path) -> tuple[list[str], list[str]]:
+    """Each finding the lexical confounds could explain (cannot), or not (can)."""
+    file = path / FLAGS_FILE
+    if not file.is_file():
+        return [], [
+            "Limitation: no confound report in this folder (biasprobe audit writes "
+            f"{FLAGS_FILE}): word pieces, bare-term scores and homographs were not checked."
+        ]
+    flags = pd.read_csv(file, keep_default_na=False)
+    can, cannot = [], []
+    for row in flags.itertuples():
+        what = f"{row.slot}: {row.finding} {row.value} ({row.estimate:+.3f})"
+        if str(row.could_explain).lower() == "true":
+            cannot.append(f"Confound: {what} could be lexical: {row.note}")
+        else:
+            can.append(f"{what}: {row.note}")
+    return can, cannot
+
+
+def baseline_lines(result: AuditResult) -> list[str]:
+    """How much the neutral baseline (one filler per wording) decides ``delta``."""
+    base = result.baselines()
+    if base.empty:
+        return []
+    lines = []
+    for slot in result.slots:
+        groups = result.by_group(slot)
+        below = float((groups["delta"] < 0).mean())
+        lines.append(
+            f"Limitation, baseline: {slot}: the neutral probe scores "
+            f"{base['score'].min():.3f} to {base['score'].max():.3f} across "
+            f"{len(base)} wordings and {below:.0%} of groups fall below it; a different neutral "
+            "filler moves every delta and flip, so compare groups with each other."
+        )
+    return lines
