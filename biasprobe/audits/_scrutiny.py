@@ -24,6 +24,7 @@ from biasprobe.audits._confound_effects import (
 )
 from biasprobe.audits._confounds import ScoreFn, score_function, term_table
 from biasprobe.audits._explain import explain_extremes
+from biasprobe.audits._scales import headline_scales
 from biasprobe.scoring._tokens import WordPieces, word_pieces
 
 if TYPE_CHECKING:
@@ -121,8 +122,9 @@ def scrutinize(
 ) -> list[Path]:
     """Write the evidence next to an audit's findings, into ``out_dir``.
 
-    Always ``robustness.csv`` (named extremes across wordings) and
-    ``wording_agreement.csv``; with ``confounds``, the confound report (``confounds.csv``,
+    Always ``robustness.csv`` (named extremes across wordings), ``wording_agreement.csv``
+    and ``scales.csv`` (extremes on probability, logit and label-rate scales); with
+    ``confounds``, the confound report (``confounds.csv``,
     ``confound_associations.csv``, ``confound_effects.csv``, ``confound_flags.csv``) and
     ``attributions.csv`` (occlusion of the extreme pairs); with ``integrated``, also
     ``attributions_ig.csv`` (integrated gradients, transformers models, needs captum).
@@ -141,9 +143,10 @@ def scrutinize(
     out = Path(out_dir)
     robust = result.robustness()
     agree = pd.concat([result.wording_agreement(s) for s in result.slots], ignore_index=True)
-    written = [out / "robustness.csv", out / "wording_agreement.csv"]
+    written = [out / "robustness.csv", out / "wording_agreement.csv", out / "scales.csv"]
     write_text_atomic(written[0], robust.to_csv(index=False))
     write_text_atomic(written[1], agree.to_csv(index=False))
+    write_text_atomic(written[2], headline_scales(result).to_csv(index=False))
     if not confounds:
         return written
     score = score_function(scorer)

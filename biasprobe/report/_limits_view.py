@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from biasprobe.audits._result import AuditResult
+from biasprobe.audits._scales import headline_scales
 
 FLAGS_FILE = "confound_flags.csv"
 BLODGETT = (
@@ -53,7 +54,7 @@ def limits_view(result: AuditResult, *, path: Path, title: str = "") -> LimitsVi
     can, cannot = robustness_lines(result)
     c2, n2 = confound_lines(path)
     can, cannot = can + c2, cannot + n2
-    cannot += baseline_lines(result)
+    cannot += baseline_lines(result) + scale_lines(result)
     cannot.append(REAL_TEXT.format(ref=BLODGETT))
     return LimitsView(title=title or path.name, can=can, cannot=cannot)
 
@@ -110,5 +111,18 @@ def baseline_lines(result: AuditResult) -> list[str]:
             f"{base['score'].min():.3f} to {base['score'].max():.3f} across "
             f"{len(base)} wordings and {below:.0%} of groups fall below it; a different neutral "
             "filler moves every delta and flip, so compare groups with each other."
+        )
+    return lines
+
+
+def scale_lines(result: AuditResult) -> list[str]:
+    """Where the extremes change with the scale (probability, logit, label rate)."""
+    table = headline_scales(result)
+    lines = []
+    for row in table[~(table["same_min"] & table["same_max"])].itertuples():
+        lines.append(
+            f"Limitation, scale: {row.slot}: on the {row.scale} scale the extremes are "
+            f"{row.min_group} (lowest) and {row.max_group} (highest), not those of the "
+            "probability scale; say which scale a claim uses."
         )
     return lines
