@@ -117,7 +117,7 @@ def term_table(
         {
             "slot": slot,
             "value": values,
-            "group": groups[group].astype(str).to_numpy() if group else None,
+            "group": _levels(groups[group]) if group else None,
             "mean": groups["mean"].to_numpy(),
             "n_pieces": [c[0] for c in counts],
             "n_unk": [c[1] for c in counts],
@@ -133,6 +133,12 @@ def term_table(
     else:
         out["corpus_n"], out["corpus_positive_share"] = np.nan, np.nan
     return out
+
+
+def _levels(column: pd.Series) -> np.ndarray:
+    # a value without a level (an empty metadata cell) is left out of group comparisons
+    text = column.astype("string").str.strip()
+    return text.where(text.notna() & (text != ""), None).to_numpy(dtype=object)
 
 
 def _bare_scores(values: list[str], score: ScoreFn | None) -> tuple[Any, Any]:
