@@ -340,8 +340,8 @@ def _check_probes(probes: pd.DataFrame, slots: list[str]) -> None:
 
 
 def _with_deltas(probes: pd.DataFrame) -> pd.DataFrame:
-    baselines = probes.loc[probes["is_baseline"]].drop_duplicates("template_id")
-    base = baselines.set_index("template_id")["score"]
+    # several neutral fillers per wording: the baseline is their mean
+    base = probes.loc[probes["is_baseline"]].groupby("template_id")["score"].mean()
     baseline_score = probes["template_id"].map(base).astype(float)
     return probes.assign(baseline_score=baseline_score, delta=probes["score"] - baseline_score)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from biasprobe._io import write_text_atomic
+from biasprobe.audits._baselines import baseline_sensitivity, filler_table, neutral_deltas
 from biasprobe.audits._confound_effects import (
     associations,
     default_group,
@@ -123,7 +124,9 @@ def scrutinize(
     """Write the evidence next to an audit's findings, into ``out_dir``.
 
     Always ``robustness.csv`` (named extremes across wordings), ``wording_agreement.csv``
-    and ``scales.csv`` (extremes on probability, logit and label-rate scales); with
+    ``scales.csv`` (extremes on probability, logit and label-rate scales), and where the
+    audit has baselines ``baselines.csv`` (per neutral filler) and ``neutral_deltas.csv``
+    (per value, against the set of fillers); with
     ``confounds``, the confound report (``confounds.csv``,
     ``confound_associations.csv``, ``confound_effects.csv``, ``confound_flags.csv``) and
     ``attributions.csv`` (occlusion of the extreme pairs); with ``integrated``, also
@@ -147,6 +150,7 @@ def scrutinize(
     write_text_atomic(written[0], robust.to_csv(index=False))
     write_text_atomic(written[1], agree.to_csv(index=False))
     write_text_atomic(written[2], headline_scales(result).to_csv(index=False))
+    written += _write_baselines(result, out)
     if not confounds:
         return written
     score = score_function(scorer)
@@ -162,3 +166,15 @@ def scrutinize(
         written.append(out / "attributions_ig.csv")
         write_text_atomic(written[-1], integrated_gradients(scorer, texts).to_csv(index=False))
     return written
+
+
+def _write_baselines(result: AuditResult, out: Path) -> list[Path]:
+    if not result.probes["is_baseline"].any():
+        return []
+    fillers = pd.concat([filler_table(result, s) for s in result.slots], ignore_index=True)
+    deltas = pd.concat([neutral_deltas(result, s) for s in result.slots], ignore_index=True)
+    paths = [out / "baselines.csv", out / "neutral_deltas.csv", out / "baseline_sensitivity.csv"]
+    write_text_atomic(paths[0], fillers.to_csv(index=False))
+    write_text_atomic(paths[1], deltas.to_csv(index=False))
+    write_text_atomic(paths[2], baseline_sensitivity(result).to_csv(index=False))
+    return paths

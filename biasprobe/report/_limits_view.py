@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from biasprobe.audits._baselines import baseline_sensitivity
 from biasprobe.audits._result import AuditResult
 from biasprobe.audits._scales import headline_scales
 
@@ -98,19 +99,25 @@ def confound_lines(path: Path) -> tuple[list[str], list[str]]:
 
 
 def baseline_lines(result: AuditResult) -> list[str]:
-    """How much the neutral baseline (one filler per wording) decides ``delta``."""
-    base = result.baselines()
-    if base.empty:
+    """How much the neutral baseline decides ``delta``: its fillers, their spread, and
+    the share of groups below the whole neutral set."""
+    if not result.probes["is_baseline"].any():
         return []
     lines = []
-    for slot in result.slots:
-        groups = result.by_group(slot)
-        below = float((groups["delta"] < 0).mean())
+    for row in baseline_sensitivity(result).itertuples():
+        if row.n_fillers == 1:
+            lines.append(
+                f"Limitation, baseline: {row.slot}: delta rests on one neutral filler (mean "
+                f"score {row.filler_score_min:.3f}) and {row.share_below_min:.0%} of groups fall "
+                "below it; another filler would move every delta and flip, so compare groups "
+                "with each other."
+            )
+            continue
         lines.append(
-            f"Limitation, baseline: {slot}: the neutral probe scores "
-            f"{base['score'].min():.3f} to {base['score'].max():.3f} across "
-            f"{len(base)} wordings and {below:.0%} of groups fall below it; a different neutral "
-            "filler moves every delta and flip, so compare groups with each other."
+            f"Limitation, baseline: {row.slot}: {row.n_fillers} neutral fillers score "
+            f"{row.filler_score_min:.3f} to {row.filler_score_max:.3f}; depending on the filler "
+            f"{row.share_below_min:.0%} to {row.share_below_max:.0%} of groups fall below it, "
+            f"{row.share_below_set:.0%} below every filler (delta is against their mean)."
         )
     return lines
 
