@@ -16,7 +16,8 @@ from biasprobe._io import read_text
 PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 SLOT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 TOP_KEYS = frozenset({"name", "description", "version", "slots", "templates", "source", "notes"})
-SLOT_KEYS = frozenset({"lexicon", "neutral", "where", "description"})
+SLOT_KEYS = frozenset({"lexicon", "neutral", "where", "description", "role"})
+ROLES = ("identity", "design")  # an identity axis, or a manipulated design factor
 TEMPLATE_KEYS = frozenset({"id", "text", "source", "notes"})
 
 
@@ -53,6 +54,7 @@ class Slot:
     neutral: dict[str, str] | None = None
     where: dict[str, list[str]] = field(default_factory=dict)
     more_neutrals: tuple[dict[str, str], ...] = ()
+    role: str = "identity"
 
     @property
     def neutrals(self) -> tuple[dict[str, str], ...]:
@@ -91,6 +93,7 @@ class TemplateSet:
             "slots": {
                 s.name: {"lexicon": s.lexicon, "neutral": s.neutral, "where": s.where}
                 | ({"neutrals": list(s.neutrals)} if s.more_neutrals else {})
+                | ({"role": s.role} if s.role != "identity" else {})
                 for s in self.slots.values()
             },
             "templates": [{"id": t.id, "text": t.text} for t in self.templates],
@@ -230,7 +233,14 @@ def _parse_slot(name: str, raw: Any, *, source: str) -> Slot:
         neutral=neutrals[0] if neutrals else None,
         where=filters,
         more_neutrals=tuple(neutrals[1:]),
+        role=_parse_role(raw.get("role", "identity"), where=where),
     )
+
+
+def _parse_role(raw: Any, *, where: str) -> str:
+    if raw not in ROLES:
+        raise TemplateError(f"{where}: role {raw!r}; valid: {', '.join(ROLES)}")
+    return str(raw)
 
 
 def _parse_neutrals(raw: Any, *, where: str) -> list[dict[str, str]]:

@@ -55,7 +55,7 @@ def limits_view(result: AuditResult, *, path: Path, title: str = "") -> LimitsVi
     can, cannot = robustness_lines(result)
     c2, n2 = confound_lines(path)
     can, cannot = can + c2, cannot + n2
-    cannot += baseline_lines(result) + scale_lines(result)
+    cannot += design_lines(result) + baseline_lines(result) + scale_lines(result)
     cannot.append(REAL_TEXT.format(ref=BLODGETT))
     return LimitsView(title=title or path.name, can=can, cannot=cannot)
 
@@ -133,3 +133,21 @@ def scale_lines(result: AuditResult) -> list[str]:
             "probability scale; say which scale a claim uses."
         )
     return lines
+
+
+def slot_roles(result: AuditResult) -> dict[str, str]:
+    """Each slot's role from the template set (``identity`` unless the YAML says
+    ``role: design``)."""
+    slots = (result.metadata.get("template_set") or {}).get("slots") or {}
+    return {s: str((slots.get(s) or {}).get("role", "identity")) for s in result.slots}
+
+
+def design_lines(result: AuditResult) -> list[str]:
+    """Design slots: their gap is the manipulation working, not an identity bias."""
+    gaps = result.summary().set_index("slot")["gap"]
+    return [
+        f"Limitation, design: {slot} is a design factor, not an identity axis: its gap "
+        f"({gaps[slot]:.3f}) is the manipulation itself and is not an identity bias."
+        for slot, role in slot_roles(result).items()
+        if role == "design" and slot in gaps.index
+    ]

@@ -60,3 +60,12 @@ def test_report_and_card_carry_the_section(tmp_path: Path) -> None:
         assert word.lower() in text.lower()
     card = build_card([folder], out=tmp_path / "card.md").read_text(encoding="utf-8")
     assert "What this audit cannot say" in card and "real text" in card
+
+
+def test_design_slot_gap_is_not_called_bias(tmp_path: Path) -> None:
+    result = scored_audit(noise)
+    result.metadata["template_set"] = {"slots": {"group": {"role": "design"}}}
+    result.save(tmp_path / "a")
+    lines = limits_view(result, path=tmp_path / "a").cannot
+    design = [x for x in lines if x.startswith("Limitation, design")]
+    assert design and "not an identity bias" in design[0]
