@@ -13,7 +13,12 @@ from biasprobe.cli._options import (
     engine_arg,
     scoring_kwargs,
 )
-from biasprobe.cli._scrutiny import add_scrutiny_options, reference_corpus, write_scrutiny
+from biasprobe.cli._scrutiny import (
+    add_scrutiny_options,
+    reference_corpus,
+    write_perturbations,
+    write_scrutiny,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -63,5 +68,11 @@ def run_audit(args: argparse.Namespace) -> int:
     # the scorer again (the audit keeps none): its tokenizer and the bare-term scores
     scorer = None if args.no_confounds else load_scorer(args.model, **kwargs["options"].as_kwargs())
     extra = write_scrutiny(result, scorer, args, out, corpus=corpus)
+    if args.perturb:
+        model = scorer or args.model
+        run = lambda t: audit(  # noqa: E731
+            t, model=model, max_probes=args.max_probes, engine=args.engine, **kwargs
+        )
+        extra += write_perturbations(result, run, out, templates=args.templates)
     print(f"wrote {', '.join(p.name for p in extra)}")
     return 0

@@ -23,6 +23,12 @@ def add_scrutiny_options(p: argparse.ArgumentParser) -> None:
         help="skip the confound report and attributions (robustness.csv is always written)",
     )
     g.add_argument(
+        "--perturb",
+        action="store_true",
+        help="also audit rewording families of the set (punctuation, synonyms, fronting, a "
+        "neutral clause, tense) and write perturb.csv and perturb_summary.csv",
+    )
+    g.add_argument(
         "--integrated-gradients",
         action="store_true",
         help="also write attributions_ig.csv (integrated gradients; needs biasprobe[explain])",
@@ -50,3 +56,17 @@ def write_scrutiny(
         confounds=not args.no_confounds,
         integrated=args.integrated_gradients,
     )
+
+
+def write_perturbations(result: Any, run: Any, out: Path, *, templates: str) -> list[Path]:
+    """Audit every rewording variant with ``run(template_set)`` and write the tables."""
+    from biasprobe._io import write_text_atomic
+    from biasprobe.audits._perturb import perturbation_summary, variant_headlines
+    from biasprobe.probes._template_set import load_template_set
+
+    tset = load_template_set(templates)
+    headlines = variant_headlines(tset, result, run)
+    paths = [out / "perturb.csv", out / "perturb_summary.csv"]
+    write_text_atomic(paths[0], headlines.to_csv(index=False))
+    write_text_atomic(paths[1], perturbation_summary(headlines).to_csv(index=False))
+    return paths

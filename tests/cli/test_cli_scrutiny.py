@@ -61,3 +61,18 @@ def test_confound_terms_match_direct_calls(
     assert terms.loc["Christian", "corpus_n"] == int(hits.sum())
     share = (train.loc[hits, "label"] == "1").mean()
     assert np.isclose(terms.loc["Christian", "corpus_positive_share"], share)
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_perturb_writes_the_spread_across_rewordings(stand_in_model: Path, tmp_path: Path) -> None:
+    out = tmp_path / "names"
+    argv = ["audit", "names_gender", "--model", str(stand_in_model), "--out", str(out)]
+    argv += ["--no-cache", "--no-progress", "--no-confounds", "--perturb"]
+    assert main(argv) == 0
+    headlines = pd.read_csv(out / "perturb.csv")
+    assert headlines["variant"].iloc[0] == "original" and len(headlines) >= 4
+    original = pd.read_csv(out / "gaps.csv").query("template_id == 'all'")["gap"].iloc[0]
+    assert headlines["gap"].iloc[0] == pytest.approx(original)
+    summary = pd.read_csv(out / "perturb_summary.csv").iloc[0]
+    assert summary["gap_min"] <= summary["gap_original"] <= summary["gap_max"]
