@@ -58,7 +58,7 @@ def associations(terms: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for cov in COVARIATES:
         both = terms[["mean", cov]].dropna()
-        if len(both) < 3 or both[cov].nunique() < 2:
+        if len(both) < 3 or both[cov].nunique() < 2 or both["mean"].nunique() < 2:
             continue
         res = stats.spearmanr(both["mean"], both[cov])
         rows.append(

@@ -169,7 +169,8 @@ def _pairwise_tau(means: pd.DataFrame) -> list[float]:
 
 
 def _mean(values: list[float]) -> float:
-    return float(np.nanmean(values)) if values else float("nan")
+    finite = [v for v in values if np.isfinite(v)]  # tau is NaN for a constant wording
+    return float(np.mean(finite)) if finite else float("nan")
 
 
 def robustness(

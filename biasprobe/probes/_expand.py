@@ -95,7 +95,7 @@ def iter_probes(
     >>> from biasprobe.probes._template_set import load_template_set
     >>> chunks = iter_probes(load_template_set("religion"), chunk_size=100)
     >>> [len(c) for c in chunks]
-    [100, 52]
+    [100, 84]
     """
     if isinstance(bound, TemplateSet):
         bound = bind(bound)
