@@ -56,6 +56,7 @@ def limits_view(result: AuditResult, *, path: Path, title: str = "") -> LimitsVi
     c2, n2 = confound_lines(path)
     can, cannot = can + c2, cannot + n2
     cannot += design_lines(result) + baseline_lines(result) + scale_lines(result)
+    can += attribution_lines(path)
     cannot.append(REAL_TEXT.format(ref=BLODGETT))
     return LimitsView(title=title or path.name, can=can, cannot=cannot)
 
@@ -151,3 +152,25 @@ def design_lines(result: AuditResult) -> list[str]:
         for slot, role in slot_roles(result).items()
         if role == "design" and slot in gaps.index
     ]
+
+
+def attribution_lines(path: Path) -> list[str]:
+    """Occlusion evidence from ``attributions.csv``: how much of each extreme pair's score
+    the slot value itself carries, and the word that moves it most."""
+    file = path / "attributions.csv"
+    if not file.is_file():
+        return []
+    frame = pd.read_csv(file, keep_default_na=False)
+    lines = []
+    for (slot, side, value), rows in frame.groupby(["slot", "side", "value"], sort=False):
+        own = rows[rows["kind"] == "value"]["attribution"]
+        words = rows[rows["kind"] == "word"]
+        if own.empty or words.empty:
+            continue
+        top = words.sort_values("attribution", key=abs, ascending=False).iloc[0]
+        lines.append(
+            f"Evidence (occlusion, {len(own)} {side} texts): {slot}: removing {value} changes "
+            f"the score by {-own.mean():+.3f} on average; the word that moves it most is "
+            f"{top['token']!r} ({top['attribution']:+.3f} in {top['text']!r})."
+        )
+    return lines

@@ -69,3 +69,19 @@ def test_design_slot_gap_is_not_called_bias(tmp_path: Path) -> None:
     lines = limits_view(result, path=tmp_path / "a").cannot
     design = [x for x in lines if x.startswith("Limitation, design")]
     assert design and "not an identity bias" in design[0]
+
+
+def test_occlusion_evidence_is_summarised(tmp_path: Path) -> None:
+    from biasprobe.audits._explain import explain_extremes
+
+    result = scored_audit(lambda t, v: noise(t, v) - (0.3 if v == "v11" else 0.0))
+    folder = tmp_path / "a"
+    result.save(folder)
+
+    def score(texts: list[str]) -> np.ndarray:
+        return np.array([0.2 if "v11" in t else 0.6 for t in texts])
+
+    explain_extremes(result, score=score, n=3).to_csv(folder / "attributions.csv", index=False)
+    lines = [x for x in limits_view(result, path=folder).can if x.startswith("Evidence")]
+    low = next(x for x in lines if "low texts" in x)
+    assert "removing v11 changes the score by +0.400" in low
