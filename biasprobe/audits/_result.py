@@ -270,6 +270,20 @@ class AuditResult:
         table = self.by_group().head(10).to_html(index=False, float_format=lambda x: f"{x:.3f}")
         return f"<div><strong>biasprobe audit</strong><ul>{head}</ul>{table}</div>"
 
+    # findings under scrutiny (issue 14) -----------------------------------------------
+    def robustness(self, slot: str | None = None, *, k: int | None = None) -> pd.DataFrame:
+        """The named extremes of each slot and whether they hold across wordings
+        (``biasprobe.audits._robustness.robustness``)."""
+        from biasprobe.audits._robustness import robustness
+
+        return robustness(self, None if slot is None else self._slot(slot), k=k)
+
+    def wording_agreement(self, slot: str, *, k: int | None = None) -> pd.DataFrame:
+        """Kendall tau / W and top/bottom-k overlap between the wordings of one slot."""
+        from biasprobe.audits._robustness import wording_agreement
+
+        return wording_agreement(self, self._slot(slot), k=k)
+
 
 def check_statistics_options(*, n_bootstrap: int, confidence: float) -> None:
     """Reject bootstrap settings that cannot work, before any scoring starts."""
@@ -333,8 +347,8 @@ def _check_probes(probes: pd.DataFrame, slots: list[str]) -> None:
 
 
 def _with_deltas(probes: pd.DataFrame) -> pd.DataFrame:
-    baselines = probes.loc[probes["is_baseline"]].drop_duplicates("template_id")
-    base = baselines.set_index("template_id")["score"]
+    # several neutral fillers per wording: the baseline is their mean
+    base = probes.loc[probes["is_baseline"]].groupby("template_id")["score"].mean()
     baseline_score = probes["template_id"].map(base).astype(float)
     return probes.assign(baseline_score=baseline_score, delta=probes["score"] - baseline_score)
 

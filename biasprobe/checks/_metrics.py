@@ -240,14 +240,18 @@ def _labels(frame: pd.DataFrame, slots: list[str]) -> np.ndarray:
 
 
 def flip_table(audit: AuditResult, slot: str | None = None) -> pd.DataFrame:
-    """Scored probes with their baseline probe's text and ``flipped`` (label differs)."""
-    base = audit.probes[audit.probes["is_baseline"]].drop_duplicates("template_id")
-    base = base.assign(label=_labels(base, audit.slots)).set_index("template_id")
+    """Scored probes with their baseline probe's text and ``flipped``: the label differs
+    from the label of every neutral filler of the wording (with several fillers a flip is
+    decided against the whole neutral set, never one probe)."""
+    fillers = audit.probes[audit.probes["is_baseline"]]
+    fillers = fillers.assign(label=_labels(fillers, audit.slots))
+    base = fillers.drop_duplicates("template_id").set_index("template_id")
+    label_sets = fillers.groupby("template_id")["label"].agg(frozenset)
     rows = _scored(audit, slot)
     rows = rows[rows["template_id"].isin(base.index)].reset_index(drop=True)
     rows["baseline_text"] = rows["template_id"].map(base["text"])
-    labels, base_labels = _labels(rows, audit.slots), rows["template_id"].map(base["label"])
-    rows["flipped"] = labels != base_labels.to_numpy()
+    labels, sets = _labels(rows, audit.slots), rows["template_id"].map(label_sets)
+    rows["flipped"] = [label not in neutral for label, neutral in zip(labels, sets, strict=True)]
     return rows
 
 

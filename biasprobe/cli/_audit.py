@@ -14,6 +14,12 @@ from biasprobe.cli._options import (
     engine_arg,
     scoring_kwargs,
 )
+from biasprobe.cli._scrutiny import (
+    add_scrutiny_options,
+    reference_corpus,
+    write_perturbations,
+    write_scrutiny,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -52,11 +58,13 @@ def register(subparsers: Any) -> None:
         type=engine_arg,
         help="local, ray (local Ray or $RAY_ADDRESS) or ray://HOST:PORT (default: local)",
     )
+    add_scrutiny_options(p)
     p.set_defaults(func=run_audit)
 
 
 def run_audit(args: argparse.Namespace) -> int:
     from biasprobe.audits._audit import audit
+    from biasprobe.scoring._scorer import load_scorer
 
     models = [args.model] if isinstance(args.model, str) else list(args.model)
     if len(models) > 1:
@@ -66,15 +74,27 @@ def run_audit(args: argparse.Namespace) -> int:
 
         raise UsageError("--utility-data compares models: give --model at least twice")
 
+    corpus = reference_corpus(args)
+    kwargs = scoring_kwargs(args)
     result = audit(
         args.templates,
         model=models[0],
         max_probes=args.max_probes,
         engine=args.engine,
-        **scoring_kwargs(args),
+        **kwargs,
     )
     result.metadata["command"] = ["biasprobe", *args.argv]
     out = result.save(args.out)
     print("\n".join(result.report_lines()))
     print(f"wrote {out}/probes.parquet, groups.csv, templates.csv, gaps.csv, audit.json")
+    # the scorer again (the audit keeps none): its tokenizer and the bare-term scores
+    scorer = None if args.no_confounds else load_scorer(models[0], **kwargs["options"].as_kwargs())
+    extra = write_scrutiny(result, scorer, args, out, corpus=corpus)
+    if args.perturb:
+        model = scorer or models[0]
+        run = lambda t: audit(  # noqa: E731
+            t, model=model, max_probes=args.max_probes, engine=args.engine, **kwargs
+        )
+        extra += write_perturbations(result, run, out, templates=args.templates)
+    print(f"wrote {', '.join(p.name for p in extra)}")
     return 0

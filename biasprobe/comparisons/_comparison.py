@@ -135,17 +135,27 @@ class ComparisonResult:
         return fig
 
     def save(self, out_dir: str | Path) -> Path:
-        """Write pairs.parquet, summary.csv, utility.csv, comparison.png and compare.json."""
+        """Write pairs.parquet, summary.csv, utility.csv, effects.csv, comparison.png and
+        compare.json."""
         import matplotlib.pyplot as plt
 
         out = Path(out_dir)
         write_atomic(out / "pairs.parquet", lambda p: self.pairs.to_parquet(p, index=False))
         write_atomic(out / "summary.csv", lambda p: self._summary.to_csv(p, index=False))
         write_atomic(out / "utility.csv", lambda p: self._utility.to_csv(p, index=False))
+        write_text_atomic(out / "effects.csv", self.classifier_effects().to_csv(index=False))
         plt.close(self.plot(out / "comparison.png"))
         text = json.dumps(self.metadata, indent=2, default=str) + "\n"
         write_text_atomic(out / "compare.json", text)
         return out
+
+    def classifier_effects(self) -> pd.DataFrame:
+        """What each benchmark measures for a classifier: WinoBias pronoun (she - he) and
+        stereotype consistency, StereoSet attribute-word shift, CrowS-Pairs disadvantaged -
+        advantaged mention (``biasprobe.comparisons._framing``)."""
+        from biasprobe.comparisons._framing import classifier_effects
+
+        return classifier_effects(self.pairs)
 
     def report_lines(self) -> list[str]:
         """Plain-text lines: each model x benchmark's overall result, then utility."""

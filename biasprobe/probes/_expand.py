@@ -33,7 +33,14 @@ class BoundSet:
 
     def _template_size(self, template: Template) -> int:
         n = math.prod(len(self.lexicons[s]) for s in template.slots)
-        return n + int(self.has_baseline(template))
+        return n + self.n_baselines(template)
+
+    def n_baselines(self, template: Template) -> int:
+        """Baseline probes of ``template``: one per neutral filler (the longest list when
+        several slots have lists; shorter lists repeat), 0 without a baseline."""
+        if not self.has_baseline(template):
+            return 0
+        return max(len(self.template_set.slots[s].neutrals) for s in template.slots)
 
     def has_baseline(self, template: Template) -> bool:
         """True when every slot of ``template`` has a neutral filler."""
@@ -57,7 +64,7 @@ def bind(template_set: TemplateSet) -> BoundSet:
     --------
     >>> from biasprobe.probes._template_set import load_template_set
     >>> bind(load_template_set("religion")).size()
-    152
+    184
     """
     base = Path(template_set.path).parent if template_set.path else None
     lexicons = {}
@@ -88,7 +95,7 @@ def iter_probes(
     >>> from biasprobe.probes._template_set import load_template_set
     >>> chunks = iter_probes(load_template_set("religion"), chunk_size=100)
     >>> [len(c) for c in chunks]
-    [100, 52]
+    [100, 84]
     """
     if isinstance(bound, TemplateSet):
         bound = bind(bound)
@@ -163,8 +170,9 @@ def _unescape(text: str) -> str:
 
 def _template_rows(bound: BoundSet, template: Template) -> Iterator[dict[str, Any]]:
     slots = template.slots
-    if bound.has_baseline(template):
-        neutral = {s: dict(bound.template_set.slots[s].neutral or {}) for s in slots}
+    for k in range(bound.n_baselines(template)):
+        fillers = {s: bound.template_set.slots[s].neutrals for s in slots}
+        neutral = {s: dict(f[k % len(f)]) for s, f in fillers.items()}
         yield _row(template, neutral, slots, bound, is_baseline=True)
     records = [_records(bound.lexicons[s]) for s in slots]
     for combo in itertools.product(*records):
@@ -236,8 +244,8 @@ def _check_field(p: Placeholder, lex: Lexicon, ts: TemplateSet, t: Template) -> 
             f"{ts.path}: template {t.id!r}: {{{p.slot}.{p.field}}} names no column of lexicon "
             f"{lex.name!r}; columns: {cols}"
         )
-    neutral = ts.slots[p.slot].neutral
-    if neutral is not None and p.field not in neutral:
+    missing = [n for n in ts.slots[p.slot].neutrals if p.field not in n]
+    if missing:
         raise TemplateError(
             f"{ts.path}: template {t.id!r} uses {{{p.slot}.{p.field}}} but slot {p.slot!r} "
             f"has no neutral {p.field!r}; give `neutral: {{value: ..., {p.field}: ...}}`"

@@ -18,7 +18,8 @@ SLOT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 TOP_KEYS = frozenset(
     {"name", "description", "version", "slots", "templates", "source", "notes", "contrasts"}
 )
-SLOT_KEYS = frozenset({"lexicon", "neutral", "where", "description"})
+SLOT_KEYS = frozenset({"lexicon", "neutral", "where", "description", "role"})
+ROLES = ("identity", "design")  # an identity axis, or a manipulated design factor
 TEMPLATE_KEYS = frozenset({"id", "text", "source", "notes"})
 
 
@@ -54,6 +55,13 @@ class Slot:
     lexicon: str
     neutral: dict[str, str] | None = None
     where: dict[str, list[str]] = field(default_factory=dict)
+    more_neutrals: tuple[dict[str, str], ...] = ()
+    role: str = "identity"
+
+    @property
+    def neutrals(self) -> tuple[dict[str, str], ...]:
+        """Every neutral filler (``neutral:`` may be one filler or a list of them)."""
+        return () if self.neutral is None else (self.neutral, *self.more_neutrals)
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,8 @@ class TemplateSet:
             "path": self.path,
             "slots": {
                 s.name: {"lexicon": s.lexicon, "neutral": s.neutral, "where": s.where}
+                | ({"neutrals": list(s.neutrals)} if s.more_neutrals else {})
+                | ({"role": s.role} if s.role != "identity" else {})
                 for s in self.slots.values()
             },
             "templates": [{"id": t.id, "text": t.text} for t in self.templates],
@@ -241,17 +251,45 @@ def _parse_slot(name: str, raw: Any, *, source: str) -> Slot:
     if not isinstance(raw, dict) or not raw.get("lexicon"):
         raise TemplateError(f"{where}: has no lexicon; write `lexicon: NAME_OR_PATH`")
     _check_keys(raw, SLOT_KEYS, where=where)
-    neutral = raw.get("neutral")
-    if neutral is not None:
-        neutral = {"value": str(neutral)} if not isinstance(neutral, dict) else neutral
-        neutral = {str(k): str(v) for k, v in neutral.items()}
+    neutrals = _parse_neutrals(raw.get("neutral"), where=where)
     where_raw = raw.get("where") or {}
     if not isinstance(where_raw, dict):
         raise TemplateError(f"{where}: 'where' must map a column to allowed values")
     filters = {
         str(k): [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in where_raw.items()
     }
-    return Slot(name=name, lexicon=str(raw["lexicon"]), neutral=neutral, where=filters)
+    return Slot(
+        name=name,
+        lexicon=str(raw["lexicon"]),
+        neutral=neutrals[0] if neutrals else None,
+        where=filters,
+        more_neutrals=tuple(neutrals[1:]),
+        role=_parse_role(raw.get("role", "identity"), where=where),
+    )
+
+
+def _parse_role(raw: Any, *, where: str) -> str:
+    if raw not in ROLES:
+        raise TemplateError(f"{where}: role {raw!r}; valid: {', '.join(ROLES)}")
+    return str(raw)
+
+
+def _parse_neutrals(raw: Any, *, where: str) -> list[dict[str, str]]:
+    """``neutral:`` as a list of fillers: a string, a mapping, or a list of either."""
+    if raw is None:
+        return []
+    items = raw if isinstance(raw, list) else [raw]
+    if not items:
+        raise TemplateError(f"{where}: 'neutral' is an empty list; give one filler or more")
+    out = []
+    for item in items:
+        if isinstance(item, list) or item is None:
+            raise TemplateError(f"{where}: a neutral filler is a string or a mapping, got {item!r}")
+        filler = item if isinstance(item, dict) else {"value": item}
+        if "value" not in filler:
+            raise TemplateError(f"{where}: neutral filler {item!r} has no 'value'")
+        out.append({str(k): str(v) for k, v in filler.items()})
+    return out
 
 
 def _parse_template(

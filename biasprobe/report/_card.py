@@ -107,6 +107,7 @@ def audit_section(result: AuditResult, *, folder: Path, out: Path) -> list[str]:
     for slot in result.slots:
         lines += _map_lines(result, slot, out=out)
     lines += gap_lines(result) + group_lines(result) + pair_lines(result)
+    lines += limit_lines(result, folder)
     lines += template_lines(meta) + reproduce_lines(result, folder, out=out)
     return lines
 
@@ -120,6 +121,14 @@ def model_label(meta: dict[str, Any]) -> str:
     short = mark.split("#")[0][:18] if mark.startswith("local:") else mark
     kind = "local model" if model.get("kind") == "local" else "model"
     return f"{name} ({kind}, fingerprint {md(short)})" if short else name
+
+
+def limit_lines(result: AuditResult, folder: Path) -> list[str]:
+    """The short form of "What this audit can and cannot say"."""
+    from biasprobe.report._limits_view import limits_view
+
+    view = limits_view(result, path=folder)
+    return ["**What this audit cannot say**", "", *(f"- {md(x)}" for x in view.short), ""]
 
 
 def _map_lines(result: AuditResult, slot: str, *, out: Path) -> list[str]:

@@ -31,6 +31,7 @@ from biasprobe._io import write_text_atomic
 from biasprobe.report._audit_view import GAP_COLUMNS, AuditView, audit_view
 from biasprobe.report._checks_view import checks_table, read_checks
 from biasprobe.report._comparison_view import ComparisonView, comparison_view
+from biasprobe.report._limits_view import limits_view
 from biasprobe.report._table import Column, Table, table
 
 TEMPLATE = "report.html.j2"
@@ -120,12 +121,14 @@ def render_report(
         for slot in view.slots:
             slot.figures = map_figures(view.result, slot.slot, prefix=f"{view.id}-{slot.slot}")
     comparisons = [comparison_view(p, index=i) for i, p in enumerate(sources.comparisons)]
+    limits = [limits_view(v.result, path=Path(v.path), title=v.title) for v in audits]
     checks = checks_table([read_checks(p / CHECKS_FILE) for p in sources.checks])
     env = environment()
     script = env.loader.get_source(env, SCRIPT)[0]  # type: ignore[union-attr]
     return env.get_template(TEMPLATE).render(
         title=title or default_title(audits, comparisons),
         audits=audits,
+        limits=limits,
         comparisons=comparisons,
         checks=checks,
         models=multi_views(multi),

@@ -357,6 +357,18 @@ CASES: list[tuple[str, dict[str, str | bytes], list[str], str]] = [
     ),
     ("card on a missing dir", {}, ["card", "{tmp}/missing", "--out", "{tmp}/o/c.md"], "missing"),
     ("map without ISO column", {}, ["map", "{names_audit}", "--out", "{tmp}/o/m.png"], "name"),
+    (
+        "reference corpus missing",
+        {},
+        ["audit", "country", "--model", "{model}", "--reference-corpus", "{tmp}/nope"],
+        "nope: no reference corpus there",
+    ),
+    (
+        "reference corpus without label",
+        {"c.csv": "text,stars\ngood,5\n"},
+        ["audit", "country", "--model", "{model}", "--reference-corpus", "{tmp}/c.csv"],
+        "needs a 'label' column",
+    ),
 ]
 
 NEEDS_OUT = {"audit", "compare"}

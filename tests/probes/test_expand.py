@@ -41,7 +41,8 @@ def test_country_set_renders_articles_and_covers_all_countries() -> None:
     with (lexicon_dir() / "countries.csv").open(encoding="utf-8") as fh:
         n_countries = sum(1 for r in csv.DictReader(x for x in fh if not x.startswith("#")))
     tset = load_template_set("country")
-    assert len(probes) == len(tset.templates) * (n_countries + 1)
+    n_fillers = len(tset.slots["country"].neutrals)
+    assert len(probes) == len(tset.templates) * (n_countries + n_fillers)
     film = probes[probes.template_id == "film_filmed_in"].set_index("country")["text"]
     assert film["United States"] == "This film was filmed in the United States."
     assert film["Netherlands"] == "This film was filmed in the Netherlands."

@@ -86,7 +86,7 @@ def test_shipped_set_expands_at_run_time(
 ) -> None:
     monkeypatch.setenv("BIASPROBE_DATA", str(datasets_dir))
     probes = expand(load_template_set("holistic_bias"))
-    assert len(probes) == 579 * 6 + 6
+    assert len(probes) == 579 * 6 + 6 * 5  # five neutral fillers per wording
     deaf = probes.loc[probes["descriptor"] == "Deaf", "text"].tolist()
     assert "A Deaf person moved in next door." in deaf
     assert "descriptor_axis" in probes.columns

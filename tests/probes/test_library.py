@@ -88,6 +88,10 @@ def slot_size(slot: dict, datasets_dir: Path) -> int:
     return len(rows)
 
 
+def _n_fillers(neutral: object) -> int:
+    return len(neutral) if isinstance(neutral, list) else 1
+
+
 def expected_count(name: str, datasets_dir: Path) -> tuple[int, int]:
     """(probes, baselines) from the raw files: templates x product of slot sizes + baselines."""
     data = yaml.safe_load((template_dir() / f"{name}.yaml").read_text(encoding="utf-8"))
@@ -97,7 +101,8 @@ def expected_count(name: str, datasets_dir: Path) -> tuple[int, int]:
         used = set(re.findall(r"\{(\w+)(?:\.\w+)?\}", t["text"]))
         total += math.prod(sizes[s] for s in used)
         if all(data["slots"][s].get("neutral") is not None for s in used):
-            baselines += 1
+            # one baseline per neutral filler (the longest list among the slots used)
+            baselines += max(_n_fillers(data["slots"][s]["neutral"]) for s in used)
     return total + baselines, baselines
 
 
@@ -235,7 +240,8 @@ def test_nationality_uses_demonym_adjectives() -> None:
     demonyms = {r["value"]: r["demonym"] for r in raw_rows("countries")}
     assert neighbour["France"] == "My neighbour is French."
     assert neighbour["South Korea"] == "My neighbour is South Korean."
-    for country, text in neighbour.drop("a country").items():
+    scored = probes[~probes["is_baseline"] & (probes["template_id"] == "neighbour_is")]
+    for country, text in scored.set_index("nationality")["text"].items():
         assert text == f"My neighbour is {demonyms[country]}."
 
 
@@ -346,4 +352,4 @@ def test_cli_lists_sets_and_lexicons(capsys: pytest.CaptureFixture[str]) -> None
     out = capsys.readouterr().out
     for name in [*SETS, *LEXICONS]:
         assert f"  {name} " in out
-    assert "3,480 probes" in out  # holistic_bias with BIASPROBE_DATA set (autouse fixture)
+    assert "3,504 probes" in out  # holistic_bias with BIASPROBE_DATA set (autouse fixture)

@@ -33,7 +33,7 @@ ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "h4", "p",
     "nav", "a", "main", "section", "div", "dl", "dt", "dd", "table", "caption", "thead", "tbody",
     "tr", "th", "td", "figure", "figcaption", "img", "details", "summary", "pre", "code",
-    "span", "em", "strong", "script",
+    "span", "em", "strong", "script", "ul", "li",
     # inline SVG from matplotlib
     "svg", "defs", "g", "path", "clippath", "rect", "use", "text", "image", "pattern",
     "lineargradient", "stop", "polygon", "polyline", "line", "circle", "ellipse",

@@ -1,0 +1,183 @@
+"""Lexical confounds: synthetic scorers of known truth; adjusted effects checked against numpy."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from biasprobe import AuditResult, DataError
+from biasprobe.audits._confounds import corpus_counts, read_reference_corpus, term_table
+from biasprobe.audits._scrutiny import confound_report
+from biasprobe.scoring._tokens import WordPieces
+
+# group A mostly short (1 piece of 4 letters), group B mostly long; some overlap in each
+GROUP_A = [
+    "Ann",
+    "Bob",
+    "Cal",
+    "Dan",
+    "Eve",
+    "Fay",
+    "Gus",
+    "Hal",
+    "Ida",
+    "Jo",
+    "Alexandra",
+    "Bartholomew",
+]
+GROUP_B = [
+    "Kristofer",
+    "Leopoldina",
+    "Maximilian",
+    "Nathaniel",
+    "Octavia",
+    "Penelope",
+    "Quentin",
+    "Rosalind",
+    "Sebastian",
+    "Theodora",
+    "Uma",
+    "Vic",
+]
+WORDINGS = ["I met {name} today.", "{name} called.", "This is {name}."]
+
+
+def chunks(text: str) -> list[str]:
+    """A toy word-piece tokenizer: every word cut into pieces of 4 characters."""
+    return [w[i : i + 4] for w in text.split() for i in range(0, len(w), 4)]
+
+
+PIECES = WordPieces(tokenize=chunks, unk_token=None, source="chunks")
+
+
+def jitter(name: str) -> float:
+    return float(np.random.default_rng(zlib.crc32(name.encode())).normal(0, 0.01))
+
+
+def audit_of(score: Callable[[str, str], float]) -> AuditResult:
+    """Every name in every wording, scored by ``score(text, name)``."""
+    rows = []
+    for t, wording in enumerate(WORDINGS):
+        rows.append(
+            {
+                "template_id": f"t{t}",
+                "text": wording.format(name="someone"),
+                "name": "someone",
+                "name_group": None,
+                "is_baseline": True,
+            }
+        )
+        for group, names in (("A", GROUP_A), ("B", GROUP_B)):
+            for name in names:
+                rows.append(
+                    {
+                        "template_id": f"t{t}",
+                        "text": wording.format(name=name),
+                        "name": name,
+                        "name_group": group,
+                        "is_baseline": False,
+                    }
+                )
+    probes = pd.DataFrame(rows)
+    probes["score"] = [
+        score(text, name) for text, name in zip(probes["text"], probes["name"], strict=True)
+    ]
+    probes.insert(0, "probe_id", range(len(probes)))
+    probes["template"] = probes["template_id"]
+    return AuditResult(probes=probes, slots=["name"], seed=0, n_bootstrap=200)
+
+
+def pieces_only(text: str, name: str) -> float:
+    return 0.9 - 0.05 * len(chunks(text)) + jitter(name)
+
+
+def bare(texts: list[str]) -> np.ndarray:
+    return np.array([pieces_only(t, t) for t in texts])
+
+
+def test_a_pieces_only_scorer_is_attributed_to_pieces() -> None:
+    result = audit_of(pieces_only)
+    report = confound_report(result, pieces=PIECES, score=bare, group="group")
+    effects = report.effects.set_index("adjustment")
+    raw, adjusted = effects.loc["raw"], effects.loc["pieces"]
+    assert raw["ci_high"] < 0  # B (more pieces) scores lower: a real gap in the audit ...
+    assert adjusted["ci_low"] <= 0 <= adjusted["ci_high"]  # ... that the pieces account for
+    assert abs(adjusted["estimate"]) < 0.25 * abs(raw["estimate"])
+    group_flag = report.flags[report.flags["finding"] == "group effect"].iloc[0]
+    assert group_flag["could_explain"] and "pieces" in group_flag["flags"]
+    rho = report.associations.set_index("covariate").loc["n_pieces", "rho"]
+    assert rho < -0.8
+
+
+def test_adjusted_effect_matches_least_squares() -> None:
+    terms = confound_report(audit_of(pieces_only), pieces=PIECES, score=bare, group="group")
+    t = terms.terms
+    x = np.column_stack([np.ones(len(t)), (t["group"] == "B").astype(float), t["n_pieces"]])
+    coef = np.linalg.lstsq(x, t["mean"].to_numpy(), rcond=None)[0]
+    effects = terms.effects.set_index("adjustment")
+    assert effects.loc["pieces", "contrast"] == "B - A"
+    assert effects.loc["pieces", "estimate"] == pytest.approx(coef[1])
+    raw = t.groupby("group")["mean"].mean()
+    assert effects.loc["raw", "estimate"] == pytest.approx(raw["B"] - raw["A"])
+
+
+def test_a_true_group_effect_is_not_explained_away() -> None:
+    def group_effect(text: str, name: str) -> float:
+        return 0.8 - (0.2 if name in GROUP_B else 0.0) + jitter(name)
+
+    report = confound_report(audit_of(group_effect), pieces=PIECES, score=None, group="group")
+    effects = report.effects.set_index("adjustment")
+    assert effects.loc["pieces", "ci_high"] < -0.1
+    group_flag = report.flags[report.flags["finding"] == "group effect"].iloc[0]
+    assert not group_flag["could_explain"]
+
+
+def test_term_table_counts_and_homographs() -> None:
+    result = audit_of(pieces_only)
+    terms = term_table(result, "name", pieces=PIECES, score=bare).set_index("value")
+    assert terms.loc["Bartholomew", "n_pieces"] == 3 and terms.loc["Ann", "n_pieces"] == 1
+    assert terms.loc["Ann", "bare_score"] == pytest.approx(0.85 + jitter("Ann"))
+    assert not terms["homograph"].any()
+    flags = confound_report(result, pieces=PIECES, group=None).flags
+    assert set(flags["finding"]) == {"lowest value", "highest value"}
+
+
+def test_corpus_counts_whole_words(tmp_path: Path) -> None:
+    path = tmp_path / "train.tsv"
+    path.write_text(
+        "label\tsentence\n0\ta turkey of a film .\n1\tturkey was lovely\n"
+        "0\tturkeys everywhere\n1\tnothing here\n",
+        encoding="utf-8",
+    )
+    corpus = read_reference_corpus(tmp_path)
+    got = corpus_counts(["Turkey", "Chad"], corpus).set_index("value")
+    assert got.loc["Turkey", "corpus_n"] == 2
+    assert got.loc["Turkey", "corpus_positive_share"] == 0.5
+    assert got.loc["Chad", "corpus_n"] == 0
+
+
+def test_reference_corpus_errors(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="no reference corpus"):
+        read_reference_corpus(tmp_path / "missing")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y\n1,2\n", encoding="utf-8")
+    with pytest.raises(DataError, match="needs a 'label' column"):
+        read_reference_corpus(bad)
+
+
+@pytest.mark.model
+def test_real_tokenizer_pieces(stand_in_model: Path) -> None:
+    from transformers import AutoTokenizer
+
+    from biasprobe.scoring._tokens import word_pieces
+
+    tok = AutoTokenizer.from_pretrained(stand_in_model)
+    pieces = word_pieces(stand_in_model)
+    for word in ("Niger", "Torrance", "Saint Vincent and the Grenadines"):
+        assert pieces.count(word) == (len(tok.tokenize(word)), 0)
+    assert pieces.count("Niger")[0] == 1  # one word piece: no sub-word overlap to blame
