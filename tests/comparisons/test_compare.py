@@ -159,7 +159,7 @@ def test_utility_with_a_fake_scorer(datasets_dir: Path) -> None:
 def test_save_writes_every_output(fake_result: ComparisonResult, tmp_path: Path) -> None:
     out = fake_result.save(tmp_path / "cmp")
     names = {"pairs.parquet", "summary.csv", "utility.csv", "comparison.png", "compare.json"}
-    assert {p.name for p in out.iterdir()} == names
+    assert {p.name for p in out.iterdir()} == names | {"effects.csv"}
     pairs = pd.read_parquet(out / "pairs.parquet")
     assert {"benchmark", "model", "score_a", "score_b"} <= set(pairs.columns)
     assert len(pairs) == len(fake_result.pairs)
