@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,11 @@ import pandas as pd
 
 from biasprobe._errors import DataError, UsageError
 from biasprobe._io import write_atomic, write_text_atomic
-from biasprobe.stats._groups import Bootstrap, gap_row, group_summary, template_cluster_means
+from biasprobe.audits._inference import compute_tables
+from biasprobe.stats._contrasts import ContrastSpec
+from biasprobe.stats._groups import Bootstrap
+from biasprobe.stats._intersections import cell_table, interaction_table
+from biasprobe.stats._slots import Options
 
 CORE_COLUMNS = ("probe_id", "template_id", "template", "text", "is_baseline", "score")
 
@@ -65,6 +70,7 @@ class AuditResult:
         seed: int = 0,
         n_bootstrap: int = 2000,
         confidence: float = 0.95,
+        contrasts: Mapping[str, ContrastSpec] | None = None,
     ) -> None:
         _check_probes(probes, slots)
         check_statistics_options(n_bootstrap=n_bootstrap, confidence=confidence)
@@ -73,29 +79,42 @@ class AuditResult:
         self.boot = Bootstrap(n_resamples=n_bootstrap, confidence=confidence, seed=seed)
         self.metadata = dict(metadata or {})
         self.metadata.update(seed=seed, n_bootstrap=n_bootstrap, confidence=confidence)
-        self._groups, self._gaps = self._compute()
+        spec = contrasts if contrasts is not None else self.metadata.get("contrasts")
+        if spec:
+            self.metadata["contrasts"] = {k: dict(v) for k, v in spec.items()}
+        self._groups, self._gaps, self._contrasts = self._compute(spec or {})
 
-    def _compute(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+    @property
+    def options(self) -> Options:
+        """The resampling options (replicates, confidence, seed) of every interval."""
+        scores = self.probes["score"]
+        logit = bool(scores.between(0, 1).all())
+        return Options(self.boot.n_resamples, self.boot.confidence, self.boot.seed, logit)
+
+    def _scored_rows(self) -> pd.DataFrame:
+        # only the columns the statistics read: a million-probe table is not copied
+        cols = ["template_id", *self.slots, "score", "delta"]
+        return self.probes.loc[~self.probes["is_baseline"], cols]
+
+    def _compute(
+        self, spec: Mapping[str, ContrastSpec]
+    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         scored = ~self.probes["is_baseline"]
-        groups, gaps = [], []
+        metas = {}
         for slot in self.slots:
-            # only the columns the statistics read: a million-probe table is not copied
             keep = scored & self.probes[slot].notna()
-            rows = self.probes.loc[keep, ["template_id", slot, "score", "delta"]]
-            summary, reps = group_summary(rows, slot, self.boot)
-            paired = template_cluster_means(rows, slot, self.boot)
-            gap = gap_row(summary, reps if paired is None else paired, self.boot)
             meta_cols = [c for c in self.probes.columns if c == slot or c.startswith(f"{slot}_")]
-            meta = _slot_metadata(self.probes.loc[keep, meta_cols], slot)
-            summary = summary.merge(meta, on="value", how="left")
-            groups.append(summary.sort_values("mean", ascending=False))
-            gaps.append({"slot": slot, "template_id": "all", **gap})
-            for tid, trows in rows.groupby("template_id", sort=False):
-                tsum, treps = group_summary(trows, slot, self.boot)
-                gaps.append(
-                    {"slot": slot, "template_id": str(tid), **gap_row(tsum, treps, self.boot)}
-                )
-        return pd.concat(groups, ignore_index=True), pd.DataFrame(gaps)
+            metas[slot] = _slot_metadata(self.probes.loc[keep, meta_cols], slot)
+        tables = compute_tables(
+            self._scored_rows(), self.slots, self.options, metadata=metas, contrasts=spec
+        )
+        groups = [
+            tables.groups[tables.groups["slot"] == slot]
+            .merge(metas[slot], on="value", how="left")
+            .sort_values("mean", ascending=False)
+            for slot in self.slots
+        ]
+        return pd.concat(groups, ignore_index=True), tables.gaps, tables.contrasts
 
     # accessors ---------------------------------------------------------------------
     def by_group(self, slot: str | None = None) -> pd.DataFrame:
@@ -107,6 +126,31 @@ class AuditResult:
     def gaps(self) -> pd.DataFrame:
         """Per slot (all templates, then each template): gap, CI, extreme groups, spread."""
         return self._gaps.copy()
+
+    def contrasts(self, slot: str | None = None) -> pd.DataFrame:
+        """Signed contrasts per slot (two groups: ``woman - man``; more: each group minus
+        the mean of the others; plus named contrasts), with cluster CIs, p-values and BH."""
+        if slot is None:
+            return self._contrasts.copy()
+        rows = self._contrasts[self._contrasts["slot"] == self._slot(slot)]
+        return rows.reset_index(drop=True)
+
+    def cells(self, slot_a: str, slot_b: str) -> pd.DataFrame:
+        """Mean per cell of two crossed slots, with an interval over wordings."""
+        a, b = self._pair(slot_a, slot_b)
+        return cell_table(self._scored_rows(), a, b, self.options)
+
+    def interaction(self, slot_a: str, slot_b: str) -> pd.DataFrame:
+        """Interaction contrasts of two crossed slots (how ``slot_a``'s contrast changes
+        across ``slot_b``), CIs, p-values, BH, and the omnibus F test (``attrs``)."""
+        a, b = self._pair(slot_a, slot_b)
+        return interaction_table(self._scored_rows(), a, b, self.options)
+
+    def _pair(self, slot_a: str, slot_b: str) -> tuple[str, str]:
+        a, b = self._slot(slot_a), self._slot(slot_b)
+        if a == b:
+            raise UsageError(f"cells need two different slots, got {a!r} twice")
+        return a, b
 
     def gap(self, slot: str, *, template_id: str = "all") -> Estimate:
         """The gap of one slot: a float carrying its CI (``audit.gap("country") < 0.1``)."""
@@ -167,12 +211,19 @@ class AuditResult:
 
     # output --------------------------------------------------------------------------
     def save(self, out_dir: str | Path) -> Path:
-        """Write probes.parquet, groups.csv, templates.csv, gaps.csv and audit.json."""
+        """Write probes.parquet, groups.csv, templates.csv, gaps.csv, contrasts.csv (and,
+        for two-slot sets, cells.csv and interactions.csv) and audit.json."""
         out = Path(out_dir)
         write_atomic(out / "probes.parquet", lambda p: self.probes.to_parquet(p, index=False))
         write_atomic(out / "groups.csv", lambda p: self._groups.to_csv(p, index=False))
         write_atomic(out / "templates.csv", lambda p: self.per_template().to_csv(p, index=False))
         write_atomic(out / "gaps.csv", lambda p: self._gaps.to_csv(p, index=False))
+        write_atomic(out / "contrasts.csv", lambda p: self._contrasts.to_csv(p, index=False))
+        if len(self.slots) == 2:
+            cells = self.cells(*self.slots)
+            inter = self.interaction(*self.slots)
+            write_atomic(out / "cells.csv", lambda p: cells.to_csv(p, index=False))
+            write_atomic(out / "interactions.csv", lambda p: inter.to_csv(p, index=False))
         write_text_atomic(
             out / "audit.json", json.dumps(self.metadata, indent=2, default=str) + "\n"
         )

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import stats
+from scipy import special, stats
 
 from biasprobe import AuditResult, DataError, UsageError, load_audit
 
@@ -61,16 +61,28 @@ def test_group_means_and_ns_match_pandas(result: AuditResult) -> None:
     assert got["mean"].is_monotonic_decreasing
 
 
-def test_group_ci_agrees_with_scipy_bootstrap(result: AuditResult) -> None:
+def test_group_ci_is_the_t_interval_over_wordings(result: AuditResult) -> None:
+    """Wordings are the resampled clusters: the interval is the classic t-interval on the
+    group's per-wording means (scipy), built on the logit scale (delta method) because the
+    scores are probabilities, up to bootstrap noise in the standard error."""
     got = result.by_group("group").set_index("value")
-    for g, values in GROUPS.items():
-        ref = stats.bootstrap(
-            (np.array(values),), np.mean, method="percentile", n_resamples=4000, random_state=0
+    probes = synthetic(GROUPS, n_templates=4)
+    scored = probes[~probes.is_baseline]
+    for g in GROUPS:
+        per_wording = scored[scored.group == g].groupby("template_id")["score"].mean()
+        m = per_wording.mean()
+        lo, hi = special.expit(
+            stats.t.interval(
+                0.95,
+                len(per_wording) - 1,
+                loc=special.logit(m),
+                scale=stats.sem(per_wording) / (m * (1 - m)),
+            )
         )
-        lo, hi = ref.confidence_interval
         assert got.loc[g, "ci_low"] < got.loc[g, "mean"] < got.loc[g, "ci_high"]
-        assert got.loc[g, "ci_low"] == pytest.approx(lo, abs=0.01)
-        assert got.loc[g, "ci_high"] == pytest.approx(hi, abs=0.01)
+        half = (hi - lo) / 2
+        assert got.loc[g, "ci_low"] == pytest.approx(lo, abs=0.06 * half)
+        assert got.loc[g, "ci_high"] == pytest.approx(hi, abs=0.06 * half)
 
 
 def test_gap_is_max_minus_min_of_group_means(result: AuditResult) -> None:
@@ -132,6 +144,7 @@ def test_save_and_load_round_trip(tmp_path: Path, result: AuditResult) -> None:
     result.save(tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "audit.json",
+        "contrasts.csv",
         "gaps.csv",
         "groups.csv",
         "probes.parquet",

@@ -1,0 +1,155 @@
+"""Contrasts between groups: signed differences with cluster intervals, p-values and BH.
+
+A contrast is a weighted sum of group means whose weights sum to zero: ``woman - man``,
+"low income countries - high income countries", "Syria - mean of all countries". Its
+replicates come from the same cluster-bootstrap weights as the group means, so the
+interval follows the design (wordings, other slots' values); the p-value is the t test
+that the interval inverts, so ``p < 1 - confidence`` exactly when the interval excludes
+zero. Benjamini-Hochberg across a slot's contrasts uses
+``scipy.stats.false_discovery_control``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from biasprobe._errors import UsageError
+from biasprobe.stats._intervals import bootstrap_se, mde, t_interval, t_p_value
+
+Side = str | Sequence[str]
+ContrastSpec = Mapping[str, tuple[Side, Side]]
+
+CONTRAST_COLUMNS = (
+    "slot",
+    "contrast",
+    "kind",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "se",
+    "p_value",
+    "p_adjusted",
+    "mde",
+    "n_wordings",
+)
+
+
+def default_contrasts(groups: Sequence[str]) -> dict[str, np.ndarray]:
+    """Two groups: the signed difference (later minus earlier in sorted order, e.g.
+    ``woman - man``). More: each group minus the mean of the others."""
+    k = len(groups)
+    if k < 2:
+        return {}
+    if k == 2:
+        lo, hi = sorted(range(2), key=lambda i: groups[i])
+        w = np.zeros(2)
+        w[hi], w[lo] = 1.0, -1.0
+        return {f"{groups[hi]} - {groups[lo]}": w}
+    out = {}
+    for i, g in enumerate(groups):
+        w = np.full(k, -1.0 / (k - 1))
+        w[i] = 1.0
+        out[f"{g} - others"] = w
+    return out
+
+
+def named_contrasts(
+    spec: ContrastSpec, groups: Sequence[str], metadata: pd.DataFrame | None = None
+) -> dict[str, np.ndarray]:
+    """Weights for named contrasts ``{name: (side_a, side_b)}``.
+
+    A side is a group value, a list of values, or ``"COLUMN=VALUE"`` selecting every group
+    whose metadata column (e.g. ``income`` of countries) has that value. Each side is the
+    unweighted mean of its groups.
+    """
+    return {
+        name: _side(a, groups, metadata, name) - _side(b, groups, metadata, name)
+        for name, (a, b) in spec.items()
+    }
+
+
+def _side(side: Side, groups: Sequence[str], meta: pd.DataFrame | None, name: str) -> np.ndarray:
+    values = [side] if isinstance(side, str) else list(side)
+    chosen: set[str] = set()
+    for v in values:
+        if v in groups:
+            chosen.add(v)
+        elif "=" in v and meta is not None:
+            col, _, want = v.partition("=")
+            if col not in meta.columns:
+                cols = ", ".join(c for c in meta.columns if c != "value")
+                raise UsageError(f"contrast {name!r}: no group column {col!r}; columns: {cols}")
+            chosen |= set(meta.loc[meta[col].astype(str) == want, "value"].astype(str))
+        else:
+            shown = ", ".join(list(groups)[:8])
+            raise UsageError(
+                f"contrast {name!r}: {v!r} is neither a group nor COLUMN=VALUE; "
+                f"groups: {shown}, ..."
+            )
+    picked = [i for i, g in enumerate(groups) if g in chosen]
+    if not picked:
+        raise UsageError(f"contrast {name!r}: side {side!r} selects no group")
+    w = np.zeros(len(groups))
+    w[picked] = 1.0 / len(picked)
+    return w
+
+
+def contrast_table(
+    slot: str,
+    means: np.ndarray,
+    replicates: np.ndarray,
+    weights: Mapping[str, np.ndarray],
+    *,
+    kind: str,
+    confidence: float,
+    n_clusters: int,
+) -> pd.DataFrame:
+    """One row per contrast: estimate, t interval, p-value, BH-adjusted p, MDE."""
+    if not weights:
+        return pd.DataFrame(columns=list(CONTRAST_COLUMNS))
+    w = np.vstack(list(weights.values()))  # K x G
+    est = w @ means
+    reps = np.where(np.isfinite(replicates), replicates, 0.0) @ w.T
+    reps[~np.isfinite(replicates).all(axis=1)] = np.nan
+    se = bootstrap_se(reps, n_clusters)
+    lo, hi = t_interval(est, se, confidence=confidence, n_clusters=n_clusters)
+    p = t_p_value(est, se, n_clusters)
+    return pd.DataFrame(
+        {
+            "slot": slot,
+            "contrast": list(weights),
+            "kind": kind,
+            "estimate": est,
+            "ci_low": lo,
+            "ci_high": hi,
+            "se": se,
+            "p_value": p,
+            "p_adjusted": bh(p),
+            "mde": mde(se, confidence=confidence, n_clusters=n_clusters),
+            "n_wordings": n_clusters,
+        }
+    )
+
+
+def bh(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (``scipy.stats.false_discovery_control``); NaN stays."""
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    if ok.any():
+        out[ok] = stats.false_discovery_control(p[ok], method="bh")
+    return out
+
+
+def rank_intervals(replicates: np.ndarray, *, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile intervals of each group's rank (1 = highest mean) over the replicates."""
+    filled = np.where(np.isfinite(replicates), replicates, -np.inf)
+    ranks = (-filled).argsort(axis=1).argsort(axis=1) + 1
+    alpha = (1 - confidence) / 2
+    lo = np.quantile(ranks, alpha, axis=0, method="lower")
+    hi = np.quantile(ranks, 1 - alpha, axis=0, method="higher")
+    return lo.astype(float), hi.astype(float)
