@@ -127,18 +127,17 @@ def counterfactuals(
     draws that many target values per unit (seeded) instead of all of them.
     """
     items = finder.lexicon.items
-    records = items.to_dict("records")
+    records = _records(items)
     meta = [c for c in items.columns if c not in ("value", "aliases")]
     rng = np.random.default_rng(seed)
     kept = mentions[mentions["skipped"] == ""]
-    texts = corpus.set_index("source_id")
+    texts = dict(zip(corpus["source_id"], corpus["text"].astype(str), strict=True))
+    labels = (
+        dict(zip(corpus["source_id"], corpus["label"], strict=True)) if "label" in corpus else {}
+    )
     for (sid, value), group in kept.groupby(["source_id", "value"], sort=False):
-        row = texts.loc[sid]
-        text = str(row["text"])
-        ms = [
-            Mention(**{k: v for k, v in r.items() if k != "source_id"})
-            for r in group.to_dict("records")
-        ]
+        text = texts[sid]
+        ms = [Mention(**{k: v for k, v in r.items() if k != "source_id"}) for r in _records(group)]
         base = {
             "source_id": sid,
             "template_id": str(sid),
@@ -148,8 +147,8 @@ def counterfactuals(
             "mention_kinds": "|".join(sorted({m.kind for m in ms})),
             "n_mentions": len(ms),
         }
-        if "label" in texts.columns:
-            base["label"] = row["label"]
+        if labels:
+            base["label"] = labels[sid]
         yield {**base, "text": text, "is_baseline": True, slot: None}
         chosen = records
         if sample is not None and sample < len(records):
@@ -161,3 +160,7 @@ def counterfactuals(
                 continue
             extra = {f"{slot}_{c}": item[c] for c in meta}
             yield {**base, "text": swapped, "is_baseline": False, slot: item["value"], **extra}
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
