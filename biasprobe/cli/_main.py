@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "biasprobe.cli._map",
     "biasprobe.cli._check",
     "biasprobe.cli._report",
+    "biasprobe.cli._counterfactual",
 )
 
 

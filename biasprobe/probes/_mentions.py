@@ -204,7 +204,7 @@ class MentionFinder:
         rule = self.rules.get(match.group(0).lower())
         if rule is None:
             return ""
-        rules, sense = rule[0].split("|"), rule[1]
+        rules, sense = rule[0].split("+"), rule[1]
         why = f": {sense}" if sense else ""
         before, after = text[: match.start()], text[match.end() :]
         for r in rules:
