@@ -168,7 +168,7 @@ def counterfactual(
     slot
         The group column's name (default: ``country`` for ``countries``, and so on).
     sample
-        Swap in this many values per mention (seeded) instead of every value.
+        Swap in this many values (one seeded draw shared by every mention) instead of all.
     max_sentences
         Keep a seeded sample of this many sentences that mention the lexicon.
     case

@@ -36,7 +36,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--label-column", default=None, help="0/1 label column (subgroup AUCs)")
     p.add_argument("--id-column", default=None, help="sentence id column (default: row number)")
     p.add_argument("--slot", default=None, help="group column name (default: from the lexicon)")
-    p.add_argument("--sample", type=int, default=None, help="swap in N values per mention (seeded)")
+    p.add_argument(
+        "--sample",
+        type=int,
+        default=None,
+        help="swap in N values (one seeded draw for all mentions)",
+    )
     p.add_argument(
         "--max-sentences", type=int, default=None, help="a seeded sample of N mentioning sentences"
     )

@@ -124,12 +124,16 @@ def counterfactuals(
     """Probe rows: per unit one baseline row (the original) and one row per target value.
 
     ``corpus`` has ``source_id`` and ``text`` (plus ``label`` if labelled); ``sample``
-    draws that many target values per unit (seeded) instead of all of them.
+    draws that many target values (seeded, the same for every unit, so that sentences
+    stay crossed with groups) instead of all of them.
     """
     items = finder.lexicon.items
     records = _records(items)
     meta = [c for c in items.columns if c not in ("value", "aliases")]
-    rng = np.random.default_rng(seed)
+    chosen = records
+    if sample is not None and sample < len(records):  # one draw for every unit: crossed
+        picks = np.random.default_rng(seed).choice(len(records), size=sample, replace=False)
+        chosen = [records[i] for i in sorted(picks)]
     kept = mentions[mentions["skipped"] == ""]
     texts = dict(zip(corpus["source_id"], corpus["text"].astype(str), strict=True))
     labels = (
@@ -150,10 +154,6 @@ def counterfactuals(
         if labels:
             base["label"] = labels[sid]
         yield {**base, "text": text, "is_baseline": True, slot: None}
-        chosen = records
-        if sample is not None and sample < len(records):
-            picks = rng.choice(len(records), size=sample, replace=False)
-            chosen = [records[i] for i in sorted(picks)]
         for item in chosen:
             swapped = swap(text, ms, item)
             if swapped is None:

@@ -156,7 +156,8 @@ def agreement(
     (``survives``).
     """
     both = real.merge(template[["value", "mean"]], on="value", suffixes=("", "_template"))
-    if len(both) < 3:
+    constant = both["mean"].nunique() < 2 or both["mean_template"].nunique() < 2
+    if len(both) < 3 or constant:  # no ranking to compare
         summary = {"n_shared": float(len(both)), "spearman_rho": np.nan, "spearman_p": np.nan}
         return summary, pd.DataFrame()
     rho, p = stats.spearmanr(both["mean"], both["mean_template"])
