@@ -149,6 +149,7 @@ def counterfactual(
     n_bootstrap: int = DEFAULT_N_BOOTSTRAP,
     confidence: float = DEFAULT_CONFIDENCE,
     min_count: int = MIN_COUNT,
+    auc_background: int | None = None,
     progress: bool = True,
     engine: str = "local",
     options: ScorerOptions | None = None,
@@ -179,6 +180,9 @@ def counterfactual(
         A template audit (folder or result) of the same lexicon to compare rankings with.
     contrasts
         Named contrasts per slot, as in ``AuditResult`` (``{"name": {"AA - EA": (...)}}``).
+    min_count, auc_background
+        Labelled sentences per class an AUC needs; score only a seeded sample of this
+        many sentences without a mention as the AUC background (default: all of them).
     options, **scorer_options, cache, engine, seed, n_bootstrap, confidence
         As in ``audit``.
 
@@ -215,7 +219,8 @@ def counterfactual(
     store = ScoreCache(cache_path) if cache_path is not None else None
     try:
         texts = probes["text"].tolist()
-        if "label" in text:  # subgroup AUCs need every labelled sentence's score
+        if "label" in text:  # subgroup AUCs need the labelled sentences' scores
+            text = _auc_sentences(text, mentions, background=auc_background, seed=seed)
             texts += text["text"].tolist()
         scored = score_texts(
             texts, scorer=scorer, cache=store, progress=progress, stats=counts, engine=engine
@@ -255,7 +260,8 @@ def counterfactual(
         corpus=corpus, lex=lex, slot=slot, scorer=scorer, mentions=mentions, probes=probes,
         counts=counts, timings=timings, cache=cache_path, case=finder.case,
         options={"sample": sample, "max_sentences": max_sentences, "threshold": threshold,
-                 "text_column": text_column, "label_column": label_column},
+                 "text_column": text_column, "label_column": label_column,
+                 "auc_background": auc_background},
     )  # fmt: skip
     metadata["agreement"] = agree_summary
     t0 = time.perf_counter()
@@ -330,6 +336,17 @@ def _sentences(
         rng = np.random.default_rng(seed)
         ids = [ids[i] for i in sorted(rng.choice(len(ids), size=max_sentences, replace=False))]
     return ids
+
+
+def _auc_sentences(
+    text: pd.DataFrame, mentions: pd.DataFrame, *, background: int | None, seed: int
+) -> pd.DataFrame:
+    """Every sentence that mentions the lexicon, plus all others or a seeded sample."""
+    mentioned = text["source_id"].isin(mentions.loc[mentions["skipped"] == "", "source_id"])
+    others = text[~mentioned]
+    if background is not None and background < len(others):
+        others = others.sample(n=background, random_state=seed)
+    return pd.concat([text[mentioned], others]).sort_index()
 
 
 def _stat_rows(probes: pd.DataFrame, slot: str) -> pd.DataFrame:

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     from biasprobe._errors import UsageError
     from biasprobe.audits._counterfactual import counterfactual
 
-    for flag in ("sample", "max_sentences", "min_count"):
+    for flag in ("sample", "max_sentences", "min_count", "auc_background"):
         value = getattr(args, flag)
         if value is not None and value < 1:
             raise UsageError(f"--{flag.replace('_', '-')} must be at least 1, got {value}")
@@ -86,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         template_audit=args.template_audit,
         min_count=args.min_count,
+        auc_background=args.auc_background,
         engine=args.engine,
         **scoring_kwargs(args),
     )
