@@ -282,7 +282,18 @@ def counterfactual(
 
 
 def load_counterfactual(path: str | Path) -> CounterfactualResult:
-    """Read a folder written by ``CounterfactualResult.save`` / ``biasprobe counterfactual``."""
+    """Read a folder written by ``CounterfactualResult.save`` / ``biasprobe counterfactual``.
+
+    Parameters
+    ----------
+    path
+        The folder (``counterfactual.json``, the audit files and the real-text tables).
+
+    Returns
+    -------
+    CounterfactualResult
+        The tables as written; the audit view recomputed by ``load_audit``.
+    """
     folder = Path(path)
     meta_path = folder / "counterfactual.json"
     if not meta_path.is_file():
