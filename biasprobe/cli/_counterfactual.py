@@ -57,6 +57,13 @@ def register(subparsers: Any) -> None:
         help="labelled sentences per class needed for an AUC (default: %(default)s)",
     )
     p.add_argument(
+        "--auc-background",
+        type=int,
+        default=None,
+        help="score a seeded sample of N unmentioning sentences as the AUC background "
+        "(default: all)",
+    )
+    p.add_argument(
         "--engine", default="local", type=engine_arg, help="local, ray or ray://HOST:PORT"
     )
     add_scoring_options(p)

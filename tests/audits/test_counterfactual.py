@@ -156,7 +156,7 @@ def test_cli_runs_on_the_example_with_the_stand_in(
     out = tmp_path / "cf"
     argv = ["counterfactual", "examples/reviews.csv", "--lexicon", "religions", "--model",
             str(stand_in_model), "--label-column", "label", "--out", str(out),
-            "--no-progress", "--n-bootstrap", "200"]  # fmt: skip
+            "--no-progress", "--n-bootstrap", "200", "--auc-background", "5"]  # fmt: skip
     assert main(argv) == 0
     assert "mentions: 3 kept" in capsys.readouterr().out
     probes = pd.read_parquet(out / "probes.parquet")
