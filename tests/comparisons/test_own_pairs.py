@@ -44,6 +44,9 @@ def test_paired_statistics_match_a_direct_computation(tmp_path: Path) -> None:
     out = result.save(tmp_path / "own")
     again = load_comparison(out)
     assert again.overall()["mean_diff"].iloc[0] == pytest.approx(overall["mean_diff"])
+    assert main(["check", str(out), "--check", "pairs.mean_diff < 0.5"]) == 0
+    # film pairs: the "actress" side is longer, so it scores 0.002 higher under _fake
+    assert main(["check", str(out), "--check", "pairs.mean_diff(pair_group=film) > 0"]) == 1
 
 
 def test_renamed_columns(tmp_path: Path) -> None:
