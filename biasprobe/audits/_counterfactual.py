@@ -208,8 +208,9 @@ def counterfactual(
     mentions = find_all(text["text"], finder, source_ids=text["source_id"])
     kept_ids = _sentences(mentions, max_sentences=max_sentences, seed=seed, source=corpus)
     chosen = text[text["source_id"].isin(kept_ids)]
+    of_chosen = mentions[mentions["source_id"].isin(kept_ids)]
     probes = pd.DataFrame(
-        list(counterfactuals(chosen, mentions, finder, slot=slot, sample=sample, seed=seed))
+        list(counterfactuals(chosen, of_chosen, finder, slot=slot, sample=sample, seed=seed))
     )
     timings["swap_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()

@@ -162,3 +162,17 @@ def test_cli_runs_on_the_example_with_the_stand_in(
     probes = pd.read_parquet(out / "probes.parquet")
     muslim = probes[(probes["source_value"] == "Muslim") & (probes["religion"] == "atheist")]
     assert muslim["text"].iloc[0].startswith("An atheist family's story")
+
+
+def test_max_sentences_keeps_a_seeded_sample(tmp_path: Path, lexicon_path: Path) -> None:
+    def run(seed: int) -> set[object]:
+        result = counterfactual(
+            _corpus(tmp_path), lexicon=str(lexicon_path), model=_scorer, cache=None,
+            progress=False, slot="person", max_sentences=7, seed=seed, n_bootstrap=50,
+        )  # fmt: skip
+        assert result.metadata["counts"]["n_sentences"] == 7
+        assert len(result.mentions) == 30  # every mention is still reported
+        return set(result.audit.probes["source_id"])
+
+    assert run(1) == run(1)
+    assert run(1) != run(2)
