@@ -108,5 +108,7 @@ def subgroup_aucs(
                 keep = pos | neg
                 est, lo, hi = _interval(scores[keep], y[keep], opts, f"{group}|{metric}")
                 row.update(auc=est, ci_low=lo, ci_high=hi)
+                if est in (0.0, 1.0):
+                    row["note"] = "perfect separation in this sample: the interval is degenerate"
             rows.append(row)
     return pd.DataFrame(rows)

@@ -136,3 +136,14 @@ def test_agreement_uses_spearman_and_marks_surviving_extremes() -> None:
     assert summary["spearman_rho"] == pytest.approx(rho)
     assert ends["value"].tolist() == ["b", "c"]
     assert ends["survives"].tolist() == [True, True]
+
+
+def test_perfect_separation_is_flagged() -> None:
+    labels = np.array([0] * 12 + [1] * 12, dtype=bool)
+    scores = np.linspace(0, 1, 24)
+    table = subgroup_aucs(
+        scores, labels, {"g": np.ones(24, dtype=bool)}, Options(50, 0.95, 0, False)
+    )
+    sub = table.set_index("metric").loc["subgroup_auc"]
+    assert sub["auc"] == 1.0
+    assert "perfect separation" in sub["note"]
