@@ -77,8 +77,8 @@ def main(shared: Path, out: Path, cache: Path) -> None:
             for name in SMALL:
                 shutil.copy(folder / name, small / name)
             rows.append(headline(split, lexicon, result, templates[lexicon]))
-            pd.DataFrame(rows).to_csv(HERE / "headline.csv", index=False)
             print(json.dumps(rows[-1], default=str))
+    pd.DataFrame(rows).to_csv(HERE / "headline.csv", index=False)
 
 
 def headline(split: str, lexicon: str, result, template) -> dict[str, object]:
