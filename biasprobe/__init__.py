@@ -84,12 +84,23 @@ _LAZY = {
     "paired_stats": "biasprobe.stats._paired",
     "load_sst2": "biasprobe.comparisons._sst2",
     "classification_metrics": "biasprobe.comparisons._sst2",
+    # real-text counterfactual audits and your own pair sets
+    "counterfactual": "biasprobe.audits._counterfactual",
+    "CounterfactualResult": "biasprobe.audits._counterfactual",
+    "load_counterfactual": "biasprobe.audits._counterfactual",
+    "compare_pairs": "biasprobe.comparisons._own_pairs",
+    "load_own_pairs": "biasprobe.comparisons._own_pairs",
 }
 
 
 if TYPE_CHECKING:  # static type checkers and IDEs see every public name's real object
     from biasprobe._defaults import DEFAULT_MODEL
     from biasprobe.audits._audit import audit
+    from biasprobe.audits._counterfactual import (
+        CounterfactualResult,
+        counterfactual,
+        load_counterfactual,
+    )
     from biasprobe.audits._diff import DiffResult, diff_audits, load_diff
     from biasprobe.audits._diff_folders import diff_folders
     from biasprobe.audits._model_spec import ModelSpec
@@ -99,6 +110,7 @@ if TYPE_CHECKING:  # static type checkers and IDEs see every public name's real 
     from biasprobe.checks._verdicts import load_baseline, save_baseline
     from biasprobe.comparisons._compare import compare
     from biasprobe.comparisons._comparison import ComparisonResult, load_comparison
+    from biasprobe.comparisons._own_pairs import compare_pairs, load_own_pairs
     from biasprobe.comparisons._pairs import load_pairs
     from biasprobe.comparisons._sst2 import classification_metrics, load_sst2
     from biasprobe.maps._choropleth import country_table, plot_country_map, plot_small_multiples
@@ -139,6 +151,7 @@ __all__ = [
     "CallableScorer",
     "CheckedAudit",
     "ComparisonResult",
+    "CounterfactualResult",
     "DataError",
     "DiffResult",
     "Estimate",
@@ -162,6 +175,8 @@ __all__ = [
     "build_report",
     "classification_metrics",
     "compare",
+    "compare_pairs",
+    "counterfactual",
     "country_map_svg",
     "country_table",
     "default_cache_path",
@@ -173,9 +188,11 @@ __all__ = [
     "load_audit",
     "load_baseline",
     "load_comparison",
+    "load_counterfactual",
     "load_diff",
     "load_lexicon",
     "load_multi",
+    "load_own_pairs",
     "load_pairs",
     "load_scorer",
     "load_sst2",

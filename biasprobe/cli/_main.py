@@ -24,6 +24,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "biasprobe.cli._check",
     "biasprobe.cli._report",
     "biasprobe.cli._diff",
+    "biasprobe.cli._counterfactual",
 )
 
 

@@ -30,6 +30,7 @@ BREAKDOWNS: dict[str, tuple[str, ...]] = {
     "stereoset": ("kind", "domain", "target"),
     "crows-pairs": ("bias_type", "stereo_antistereo"),
 }
+OWN_BREAKDOWNS = ("pair_group",)  # your own pair sets (``compare --pairs``)
 TEXT_MODE_NOTE = (
     "StereoSet intersentence pairs are scored as one text: context + ' ' + candidate "
     "(text_mode 'concatenated'); intrasentence pairs are single sentences."
@@ -57,7 +58,7 @@ def summarise(
     for (model, bench), part in pairs.groupby(["model", "benchmark"], sort=False):
         table = paired_stats(
             part,
-            by=BREAKDOWNS[str(bench)],
+            by=BREAKDOWNS.get(str(bench), OWN_BREAKDOWNS),
             labels=("label_a", "label_b"),
             seed=seed,
             n_bootstrap=n_bootstrap,
@@ -129,7 +130,10 @@ class ComparisonResult:
         """Forest plot of mean differences with CIs; saved as PNG when ``path`` is given."""
         from biasprobe.comparisons._forest_plot import forest_plot
 
-        fig = forest_plot(self._summary, breakdowns=BREAKDOWNS)
+        names = self._summary["benchmark"].astype(str).unique()
+        fig = forest_plot(
+            self._summary, breakdowns={b: BREAKDOWNS.get(b, OWN_BREAKDOWNS) for b in names}
+        )
         if path is not None:
             write_atomic(Path(path), lambda p: fig.savefig(p, format="png", dpi=120))
         return fig
