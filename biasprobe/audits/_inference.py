@@ -39,6 +39,20 @@ GAP_EXTRA = (
 )
 
 
+GROUP_COLUMNS = (
+    "slot",
+    "value",
+    "n",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "std",
+    "delta",
+    "delta_ci_low",
+    "delta_ci_high",
+)
+
+
 @dataclass(frozen=True)
 class Tables:
     groups: pd.DataFrame
@@ -106,7 +120,8 @@ def _slot_groups(
     if with_delta:
         table = pd.concat([table, _deltas(rows, slot, others, s, opts)], axis=1)
     table["n_wordings"] = len(design.wordings)
-    return s, table
+    first = [c for c in GROUP_COLUMNS if c in table.columns]  # the columns users already read
+    return s, table[first + [c for c in table.columns if c not in first]]
 
 
 def _deltas(

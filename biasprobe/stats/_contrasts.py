@@ -64,12 +64,15 @@ def named_contrasts(
 
     A side is a group value, a list of values, or ``"COLUMN=VALUE"`` selecting every group
     whose metadata column (e.g. ``income`` of countries) has that value. Each side is the
-    unweighted mean of its groups.
+    unweighted mean of its groups. A contrast with a side that selects no group of this
+    audit (a lexicon filtered by ``where``) is left out.
     """
-    return {
-        name: _side(a, groups, metadata, name) - _side(b, groups, metadata, name)
-        for name, (a, b) in spec.items()
-    }
+    out = {}
+    for name, (a, b) in spec.items():
+        side_a, side_b = _side(a, groups, metadata, name), _side(b, groups, metadata, name)
+        if side_a.any() and side_b.any():  # a side with no group here (filtered lexicon): skip
+            out[name] = side_a - side_b
+    return out
 
 
 def _side(side: Side, groups: Sequence[str], meta: pd.DataFrame | None, name: str) -> np.ndarray:
@@ -91,9 +94,9 @@ def _side(side: Side, groups: Sequence[str], meta: pd.DataFrame | None, name: st
                 f"groups: {shown}, ..."
             )
     picked = [i for i, g in enumerate(groups) if g in chosen]
-    if not picked:
-        raise UsageError(f"contrast {name!r}: side {side!r} selects no group")
     w = np.zeros(len(groups))
+    if not picked:
+        return w
     w[picked] = 1.0 / len(picked)
     return w
 

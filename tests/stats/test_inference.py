@@ -154,6 +154,8 @@ def test_named_contrasts_select_groups_by_metadata() -> None:
     meta = pd.DataFrame({"value": ["A", "B", "C"], "income": ["low", "high", "low"]})
     w = named_contrasts({"low - high": ("income=low", "income=high")}, ["A", "B", "C"], meta)
     assert w["low - high"] == pytest.approx([0.5, -1.0, 0.5])
+    # a side with no group in this audit (a filtered lexicon): the contrast is left out
+    assert named_contrasts({"x": ("income=mid", "B")}, ["A", "B", "C"], meta) == {}
     with pytest.raises(UsageError, match="no group column 'region'"):
         named_contrasts({"x": ("region=Asia", "B")}, ["A", "B", "C"], meta)
     with pytest.raises(UsageError, match="'Z' is neither a group"):
