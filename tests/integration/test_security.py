@@ -14,6 +14,9 @@ import biasprobe
 from biasprobe import BiasprobeError, LexiconError, ModelError, TemplateError
 from biasprobe.cli import main
 
+# The hostile strings below are not sentences: the audit's grammar warning is expected.
+pytestmark = pytest.mark.filterwarnings("ignore:grammar:UserWarning")
+
 # A corpus of classic injection payloads (OWASP XSS filter-evasion cheat sheet style).
 PAYLOADS = [
     "<script>alert(1)</script>",
