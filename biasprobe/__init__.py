@@ -40,14 +40,14 @@ _LAZY = {
     "Estimate": "biasprobe.audits._result",
     "load_audit": "biasprobe.audits._result",
     # several models: paired diffs of audits of the same probes
-    "DiffResult": "biasprobe.audits._diff",
-    "diff_audits": "biasprobe.audits._diff",
-    "load_diff": "biasprobe.audits._diff",
-    "diff_folders": "biasprobe.audits._diff_folders",
-    "ModelSpec": "biasprobe.audits._model_spec",
-    "MultiAudit": "biasprobe.audits._multi",
-    "audit_models": "biasprobe.audits._multi",
-    "load_multi": "biasprobe.audits._multi",
+    "DiffResult": "biasprobe.diffs._diff",
+    "diff_audits": "biasprobe.diffs._diff",
+    "load_diff": "biasprobe.diffs._diff",
+    "diff_folders": "biasprobe.diffs._diff_folders",
+    "ModelSpec": "biasprobe.diffs._model_spec",
+    "MultiAudit": "biasprobe.diffs._multi",
+    "audit_models": "biasprobe.diffs._multi",
+    "load_multi": "biasprobe.diffs._multi",
     "DEFAULT_MODEL": "biasprobe._defaults",
     "ScorerOptions": "biasprobe.scoring._options",
     "CallableScorer": "biasprobe.scoring._scorer",
@@ -101,10 +101,6 @@ if TYPE_CHECKING:  # static type checkers and IDEs see every public name's real 
         counterfactual,
         load_counterfactual,
     )
-    from biasprobe.audits._diff import DiffResult, diff_audits, load_diff
-    from biasprobe.audits._diff_folders import diff_folders
-    from biasprobe.audits._model_spec import ModelSpec
-    from biasprobe.audits._multi import MultiAudit, audit_models, load_multi
     from biasprobe.audits._result import AuditResult, Estimate, load_audit
     from biasprobe.checks._expect import CheckedAudit, expect
     from biasprobe.checks._verdicts import load_baseline, save_baseline
@@ -113,6 +109,10 @@ if TYPE_CHECKING:  # static type checkers and IDEs see every public name's real 
     from biasprobe.comparisons._own_pairs import compare_pairs, load_own_pairs
     from biasprobe.comparisons._pairs import load_pairs
     from biasprobe.comparisons._sst2 import classification_metrics, load_sst2
+    from biasprobe.diffs._diff import DiffResult, diff_audits, load_diff
+    from biasprobe.diffs._diff_folders import diff_folders
+    from biasprobe.diffs._model_spec import ModelSpec
+    from biasprobe.diffs._multi import MultiAudit, audit_models, load_multi
     from biasprobe.maps._choropleth import country_table, plot_country_map, plot_small_multiples
     from biasprobe.maps._diff_maps import plot_diff_map, plot_model_multiples
     from biasprobe.maps._geometry import load_world

@@ -316,8 +316,8 @@ def biasprobe_diff(pytestconfig: pytest.Config) -> Any:
     """A ``CheckedDiff`` of ``--biasprobe-diff-dir``: ``assert biasprobe_diff.gap("country")
     < 0.02`` is a CI-aware regression check of model B against model A."""
     from biasprobe._errors import BiasprobeError, UsageError
-    from biasprobe.audits._diff import load_diff
     from biasprobe.checks._checked_diff import CheckedDiff
+    from biasprobe.diffs._diff import load_diff
 
     folder = pytestconfig.stash[_STATE].option("diff-dir")
     try:

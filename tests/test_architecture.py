@@ -20,6 +20,7 @@ STAGES: list[set[str]] = [
     {"stats", "scoring", "probes"},
     {"comparisons"},
     {"audits"},
+    {"scrutiny", "diffs"},
     {"maps"},
     {"checks"},
     {"report"},

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from biasprobe.audits._diff import DiffResult
 from biasprobe.checks._expect import Checked
 from biasprobe.checks._metrics import Sources, measure
 from biasprobe.checks._thresholds import MetricRef
 from biasprobe.checks._verdicts import CheckResult, enforce, evaluate
+from biasprobe.diffs._diff import DiffResult
 
 
 class CheckedDiff:

@@ -26,9 +26,9 @@ from typing import Any
 import pandas as pd
 
 from biasprobe._errors import UsageError
-from biasprobe.audits._diff import DiffResult
 from biasprobe.checks._measure import Measure
 from biasprobe.checks._thresholds import MetricRef
+from biasprobe.diffs._diff import DiffResult
 
 USAGE = "diff.gap(SLOT), diff.group(SLOT=VALUE), diff.contrast(SLOT=VALUE), diff.max_move(SLOT)"
 

@@ -40,7 +40,6 @@ import pandas as pd
 
 from biasprobe._errors import DataError, UsageError
 from biasprobe._folders import folder_kinds
-from biasprobe.audits._diff import DiffResult, load_diff
 from biasprobe.audits._result import AuditResult, load_audit
 from biasprobe.checks._benchmark_metrics import BENCHMARK_STATS, benchmark_measure
 from biasprobe.checks._diff_metrics import DIFF_METRICS, default_diff_refs
@@ -48,6 +47,7 @@ from biasprobe.checks._diff_metrics import USAGE as DIFF_USAGE
 from biasprobe.checks._measure import EXAMPLE_COLUMNS, Measure, measure_json
 from biasprobe.checks._thresholds import MetricRef
 from biasprobe.comparisons._comparison import ComparisonResult, load_comparison
+from biasprobe.diffs._diff import DiffResult, load_diff
 
 __all__ = ["EXAMPLE_COLUMNS", "Measure", "Sources", "load_sources", "measure", "measure_json"]
 

@@ -39,8 +39,8 @@ def register(subparsers: Any) -> None:
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    from biasprobe.audits._diff_folders import diff_folders
     from biasprobe.audits._result import check_statistics_options
+    from biasprobe.diffs._diff_folders import diff_folders
 
     check_statistics_options(n_bootstrap=args.n_bootstrap, confidence=args.confidence)
     result = diff_folders(

@@ -27,7 +27,7 @@ class ModelsAction(argparse.Action):
 
 
 def run_multi(args: argparse.Namespace, models: list[str]) -> int:
-    from biasprobe.audits._multi import audit_models
+    from biasprobe.diffs._multi import audit_models
 
     multi = audit_models(
         args.templates,

@@ -37,7 +37,7 @@ def add_scrutiny_options(p: argparse.ArgumentParser) -> None:
 
 def reference_corpus(args: argparse.Namespace) -> Any:
     """The ``--reference-corpus`` table (read before scoring, so a bad path fails fast)."""
-    from biasprobe.audits._confounds import read_reference_corpus
+    from biasprobe.scrutiny._confounds import read_reference_corpus
 
     return read_reference_corpus(args.reference_corpus) if args.reference_corpus else None
 
@@ -46,7 +46,7 @@ def write_scrutiny(
     result: Any, scorer: Any, args: argparse.Namespace, out: Path, *, corpus: Any
 ) -> list[Path]:
     """Write robustness, confound and attribution files next to the audit."""
-    from biasprobe.audits._scrutiny import scrutinize
+    from biasprobe.scrutiny._scrutiny import scrutinize
 
     return scrutinize(
         result,

@@ -19,7 +19,7 @@ from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
 
 from biasprobe._errors import DataError
-from biasprobe.audits._diff import DiffResult, load_diff
+from biasprobe.diffs._diff import DiffResult, load_diff
 from biasprobe.maps._choropleth import (
     _add_colorbar,
     _extremes,

@@ -40,7 +40,7 @@ def expand_multi(
 
 def multi_card_lines(folder: Path) -> list[str]:
     """Markdown: each diff's verdict, gap change and the groups that moved; the quality table."""
-    from biasprobe.audits._diff import load_diff
+    from biasprobe.diffs._diff import load_diff
 
     record = json.loads((folder / MODELS_FILE).read_text(encoding="utf-8"))
     lines = ["### Model differences", ""]
@@ -64,7 +64,7 @@ class MultiView:
 
 def multi_views(folders: list[Path]) -> list[MultiView]:
     """The report's "Model differences" section, one view per multi-model folder."""
-    from biasprobe.audits._diff import load_diff
+    from biasprobe.diffs._diff import load_diff
     from biasprobe.report._figures import png_data_uri
     from biasprobe.report._quality_view import plot_quality
 

@@ -2,7 +2,7 @@
 
 x: the slot's gap with its CI; y: SST-2 dev accuracy with its CI. Models on the Pareto
 front (no other model both less biased and more accurate) are filled and joined by a
-line. Reads the table of ``biasprobe.audits._quality.quality_table`` (``quality.csv``).
+line. Reads the table of ``biasprobe.diffs._quality.quality_table`` (``quality.csv``).
 """
 
 from __future__ import annotations

@@ -84,6 +84,6 @@ def _parts(scorer: Any) -> tuple[Any, Any]:
     if model is None or tokenizer is None:
         raise ModelError(
             "integrated gradients need a transformers model (a Hub id or model folder); "
-            "for a callable scorer use occlusion (biasprobe.audits._explain.occlusion)"
+            "for a callable scorer use occlusion (biasprobe.scrutiny._explain.occlusion)"
         )
     return model, tokenizer

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 from _scrutiny_support import noise, scored_audit
 
-from biasprobe.audits._scrutiny import confound_report
 from biasprobe.report._card import build_card
 from biasprobe.report._html import render_report
 from biasprobe.report._limits_view import limits_view
 from biasprobe.scoring._tokens import WordPieces
+from biasprobe.scrutiny._scrutiny import confound_report
 
 
 def test_non_robust_extreme_is_a_limitation(tmp_path: Path) -> None:
@@ -72,7 +72,7 @@ def test_design_slot_gap_is_not_called_bias(tmp_path: Path) -> None:
 
 
 def test_occlusion_evidence_is_summarised(tmp_path: Path) -> None:
-    from biasprobe.audits._explain import explain_extremes
+    from biasprobe.scrutiny._explain import explain_extremes
 
     result = scored_audit(lambda t, v: noise(t, v) - (0.3 if v == "v11" else 0.0))
     folder = tmp_path / "a"

@@ -12,7 +12,7 @@ from scipy import stats
 
 import biasprobe
 from biasprobe import DataError
-from biasprobe.audits._diff import diff_audits, load_diff
+from biasprobe.diffs._diff import diff_audits, load_diff
 
 MOVED = "Sikh"
 

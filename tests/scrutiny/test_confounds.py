@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from biasprobe import AuditResult, DataError
-from biasprobe.audits._confounds import corpus_counts, read_reference_corpus, term_table
-from biasprobe.audits._scrutiny import confound_report
 from biasprobe.scoring._tokens import WordPieces
+from biasprobe.scrutiny._confounds import corpus_counts, read_reference_corpus, term_table
+from biasprobe.scrutiny._scrutiny import confound_report
 
 # group A mostly short (1 piece of 4 letters), group B mostly long; some overlap in each
 GROUP_A = [

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 import biasprobe
-from biasprobe.audits._quality import pareto_front, task_quality
+from biasprobe.diffs._quality import pareto_front, task_quality
 from biasprobe.report._quality_view import quality_lines, save_quality_figure
 
 

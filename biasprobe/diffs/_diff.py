@@ -20,10 +20,10 @@ import pandas as pd
 
 from biasprobe._errors import DataError, UsageError
 from biasprobe._io import write_atomic, write_text_atomic
-from biasprobe.audits._diff_stats import slot_diff
-from biasprobe.audits._model_names import model_name
 from biasprobe.audits._result import AuditResult, Estimate, _slot_metadata
-from biasprobe.audits._same_probes import check_same_probes, paired_rows
+from biasprobe.diffs._diff_stats import slot_diff
+from biasprobe.diffs._model_names import model_name
+from biasprobe.diffs._same_probes import check_same_probes, paired_rows
 from biasprobe.stats._slots import Options
 
 DIFF_FILE = "diff.json"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from biasprobe.audits._confounds import ScoreFn
+from biasprobe.scrutiny._confounds import ScoreFn
 
 if TYPE_CHECKING:
     from biasprobe.audits._result import AuditResult

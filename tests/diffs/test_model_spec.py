@@ -9,9 +9,9 @@ import pytest
 
 import biasprobe
 from biasprobe import UsageError
-from biasprobe.audits import _multi
-from biasprobe.audits._model_names import model_name, unique_names
-from biasprobe.audits._model_spec import ModelSpec, parse_model_spec
+from biasprobe.diffs import _multi
+from biasprobe.diffs._model_names import model_name, unique_names
+from biasprobe.diffs._model_spec import ModelSpec, parse_model_spec
 from biasprobe.scoring._scorer import CallableScorer
 
 

@@ -22,11 +22,11 @@ import pandas as pd
 from biasprobe._errors import DataError, UsageError
 from biasprobe._io import write_atomic, write_text_atomic
 from biasprobe.audits._audit import audit
-from biasprobe.audits._diff import DiffResult, diff_audits, load_diff
-from biasprobe.audits._model_names import model_name, unique_names
-from biasprobe.audits._model_spec import as_spec
-from biasprobe.audits._quality import quality_table, sst2_predictions, task_quality
 from biasprobe.audits._result import AuditResult, load_audit
+from biasprobe.diffs._diff import DiffResult, diff_audits, load_diff
+from biasprobe.diffs._model_names import model_name, unique_names
+from biasprobe.diffs._model_spec import as_spec
+from biasprobe.diffs._quality import quality_table, sst2_predictions, task_quality
 from biasprobe.probes._template_set import TemplateSet, load_template_set
 from biasprobe.scoring._cache import USE_DEFAULT_CACHE, default_cache_path
 from biasprobe.scoring._options import ScorerOptions

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from biasprobe.audits._diff_stats import slot_diff
+from biasprobe.diffs._diff_stats import slot_diff
 from biasprobe.stats._slots import Options
 
 CHANGE = np.array([0.0, 0.05, -0.03, 0.1])

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from biasprobe._errors import DataError
-from biasprobe.audits._diff import DiffResult
-from biasprobe.audits._diff_stats import verdicts
 from biasprobe.comparisons._comparison import BREAKDOWNS, ComparisonResult
+from biasprobe.diffs._diff import DiffResult
+from biasprobe.diffs._diff_stats import verdicts
 from biasprobe.stats._paired import paired_stats
 
 KEYS = ["benchmark", "pair_id"]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from biasprobe import AuditResult
-from biasprobe.audits._explain import explain_extremes, occlusion
+from biasprobe.scrutiny._explain import explain_extremes, occlusion
 
 
 def dull_penalty(texts: list[str]) -> np.ndarray:

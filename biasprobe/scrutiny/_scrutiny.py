@@ -16,17 +16,17 @@ import pandas as pd
 
 from biasprobe._io import write_text_atomic
 from biasprobe.audits._baselines import baseline_sensitivity, filler_table, neutral_deltas
-from biasprobe.audits._confound_effects import (
+from biasprobe.audits._scales import headline_scales
+from biasprobe.scoring._tokens import WordPieces, word_pieces
+from biasprobe.scrutiny._confound_effects import (
     associations,
     default_group,
     explained_group_effects,
     extreme_flags,
     group_effects,
 )
-from biasprobe.audits._confounds import ScoreFn, score_function, term_table
-from biasprobe.audits._explain import explain_extremes
-from biasprobe.audits._scales import headline_scales
-from biasprobe.scoring._tokens import WordPieces, word_pieces
+from biasprobe.scrutiny._confounds import ScoreFn, score_function, term_table
+from biasprobe.scrutiny._explain import explain_extremes
 
 if TYPE_CHECKING:
     from biasprobe.audits._result import AuditResult

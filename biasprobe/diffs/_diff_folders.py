@@ -6,8 +6,8 @@ from pathlib import Path
 
 from biasprobe._errors import DataError
 from biasprobe._folders import folder_kinds
-from biasprobe.audits._diff import DiffResult, diff_audits
-from biasprobe.audits._model_names import model_name
+from biasprobe.diffs._diff import DiffResult, diff_audits
+from biasprobe.diffs._model_names import model_name
 
 KINDS = ("audit", "comparison")
 
@@ -47,8 +47,8 @@ def diff_folders(
         return diff_audits(
             ra, rb, names=names, n_bootstrap=n_bootstrap, confidence=confidence, seed=seed
         )
-    from biasprobe.audits._diff_pairs import diff_comparisons
     from biasprobe.comparisons._comparison import load_comparison
+    from biasprobe.diffs._diff_pairs import diff_comparisons
 
     ca, cb = load_comparison(a), load_comparison(b)
     return diff_comparisons(

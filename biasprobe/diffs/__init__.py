@@ -1,0 +1,1 @@
+"""Several models: paired model diffs, multi-model audits, bias against task quality."""

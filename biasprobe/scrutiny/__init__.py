@@ -1,0 +1,1 @@
+"""Evidence a finding needs: lexical confounds, explanations (attributions), the scrutiny files."""
