@@ -79,11 +79,11 @@ def integrated_gradients(scorer: Any, texts: list[str], *, n_steps: int = 200) -
 
 
 def _parts(scorer: Any) -> tuple[Any, Any]:
-    model, tokenizer = getattr(scorer, "_reference", None), getattr(scorer, "_tokenizer", None)
-    model = model if model is not None else getattr(scorer, "_model", None)
-    if model is None or tokenizer is None:
+    parts = getattr(scorer, "model_parts", None)
+    if not callable(parts):
         raise ModelError(
             "integrated gradients need a transformers model (a Hub id or model folder); "
             "for a callable scorer use occlusion (biasprobe.scrutiny._explain.occlusion)"
         )
+    model, tokenizer = parts()
     return model, tokenizer

@@ -37,6 +37,11 @@ class Encoder:
         self._max_length = max_length
         self._rust = _rust_tokenizer(tokenizer, max_length)
 
+    @property
+    def tokenizer(self) -> Any:
+        """The transformers tokenizer this encoder wraps."""
+        return self._tokenizer
+
     def ids(self, texts: list[str]) -> list[list[int]]:
         """Token ids of each text, special tokens included, truncated to ``max_length``."""
         if self._rust is not None:

@@ -48,9 +48,9 @@ def word_pieces(model: Any) -> WordPieces:
         A ``HFScorer`` (its tokenizer is reused), a scorer or callable with a ``tokenize``
         attribute, or a model folder / Hub id (only the tokenizer is loaded).
     """
-    tok = getattr(model, "_tokenizer", None)
-    if tok is not None:
-        return _from_hf(tok, source=str(getattr(model, "model_ref", "scorer")))
+    ref = getattr(model, "model_ref", None)
+    if ref is not None:  # a transformers scorer: its tokenizer alone, no weights loaded
+        return _from_hf(_load_tokenizer(str(ref)), source=str(ref))
     fn = getattr(model, "tokenize", None)
     if callable(fn):
         return WordPieces(tokenize=fn, unk_token=getattr(model, "unk_token", None), source="scorer")

@@ -136,6 +136,11 @@ class HFScorer:
     def _encoder(self) -> Encoder:
         return self._load()[2]
 
+    def model_parts(self) -> tuple[Any, Any]:
+        """The float32 model and its tokenizer (loading them if needed), for explanations."""
+        model, reference, encoder = self._load()
+        return (reference if reference is not None else model), encoder.tokenizer
+
     def _load(self) -> tuple[Any, Any, Encoder]:
         """Load the weights and tokenizer (once, on the first text to score)."""
         with self._lock:
