@@ -15,6 +15,9 @@ from biasprobe import BiasprobeError, LexiconError, ModelError, TemplateError
 from biasprobe.cli import main
 
 # A corpus of classic injection payloads (OWASP XSS filter-evasion cheat sheet style).
+# the hostile templates are not sentences: the audit's grammar warning is expected
+pytestmark = pytest.mark.filterwarnings("ignore:grammar:UserWarning")
+
 PAYLOADS = [
     "<script>alert(1)</script>",
     '"><img src=x onerror=alert(1)>',
