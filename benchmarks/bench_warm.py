@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,8 +27,11 @@ HERE = Path(__file__).resolve().parents[1]
 MODEL = HERE.parent / "shared" / "models" / "minilm-l6-sst2"
 
 
-def run(tree: Path, argv: list[str], *, cwd: Path, cache: Path) -> float:
-    """Seconds that ``biasprobe ARGV`` takes, run from the package in ``tree``."""
+def run(tree: Path, argv: list[str], *, cwd: Path, cache: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds that ``biasprobe ARGV`` takes, run from the package in ``tree``.
+
+    CPU time (user + system of the child) is less sensitive than wall time to other load
+    on a shared machine."""
     env = dict(
         os.environ,
         PYTHONPATH=str(tree),
@@ -36,14 +40,17 @@ def run(tree: Path, argv: list[str], *, cwd: Path, cache: Path) -> float:
         TOKENIZERS_PARALLELISM="false",
     )
     code = f"import sys; from biasprobe.cli import main; sys.exit(main({argv!r}))"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True
     )
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"{tree}: biasprobe {' '.join(argv)} failed:\n{proc.stderr[-2000:]}")
-    return elapsed
+    return elapsed, cpu
 
 
 def commands(model: Path) -> dict[str, list[str]]:
@@ -65,17 +72,18 @@ def main() -> None:
             (root / name).mkdir()
         cmds = commands(args.model.resolve())
         run(HERE, cmds["warm audit"], cwd=root / "this", cache=cache)  # fills the cache
-        times: dict[tuple[str, str], list[float]] = {}
+        times: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for _ in range(args.repeats):
             for label, argv in cmds.items():
                 for name, tree in trees.items():
                     seconds = run(tree, argv, cwd=root / name, cache=cache)
                     times.setdefault((label, name), []).append(seconds)
-    print(f"{'command':<12} " + " ".join(f"{name:>10}" for name in trees) + "   (median s)")
-    for label in cmds:
-        medians = [statistics.median(times[label, name]) for name in trees]
-        ratio = f"   {medians[1] / medians[0]:.1f}x faster" if len(medians) == 2 else ""
-        print(f"{label:<12} " + " ".join(f"{m:>10.2f}" for m in medians) + ratio)
+    for kind, k in (("wall", 0), ("CPU", 1)):
+        print(f"{'command':<12} " + " ".join(f"{n:>10}" for n in trees) + f"   (median {kind} s)")
+        for label in cmds:
+            medians = [statistics.median(t[k] for t in times[label, name]) for name in trees]
+            ratio = f"   {medians[1] / medians[0]:.1f}x faster" if len(medians) == 2 else ""
+            print(f"{label:<12} " + " ".join(f"{m:>10.2f}" for m in medians) + ratio)
 
 
 if __name__ == "__main__":

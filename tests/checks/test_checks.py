@@ -112,6 +112,7 @@ def test_inconclusive_policy() -> None:
         Settings(inconclusive="maybe")
 
 
+@pytest.mark.slow  # 20 simulated re-runs, each with its bootstrap
 def test_ci_aware_verdict_is_stable_where_strict_flips() -> None:
     """Twenty re-runs of one check whose point estimate sits on the limit.
 

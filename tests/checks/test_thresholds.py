@@ -142,6 +142,7 @@ THRESHOLDS = st.builds(
 )
 
 
+@pytest.mark.slow  # 300 hypothesis examples
 @settings(max_examples=300, deadline=None)
 @given(THRESHOLDS)
 def test_str_round_trips(threshold: Threshold) -> None:

@@ -196,6 +196,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow  # one CLI process per case (tests/cli/test_bad_inputs.py runs them in-process)
 @pytest.mark.parametrize("case", CASES)
 def test_bad_input_exits_2_with_one_line(case: str, bad_inputs: dict, tmp_path: Path) -> None:
     args, message = bad_inputs[case]

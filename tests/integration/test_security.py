@@ -18,6 +18,9 @@ from biasprobe.cli import main
 pytestmark = pytest.mark.filterwarnings("ignore:grammar:UserWarning")
 
 # A corpus of classic injection payloads (OWASP XSS filter-evasion cheat sheet style).
+# the hostile templates are not sentences: the audit's grammar warning is expected
+pytestmark = pytest.mark.filterwarnings("ignore:grammar:UserWarning")
+
 PAYLOADS = [
     "<script>alert(1)</script>",
     '"><img src=x onerror=alert(1)>',

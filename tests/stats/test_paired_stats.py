@@ -193,6 +193,7 @@ def test_table_without_family_column() -> None:
 probabilities = st.lists(st.floats(0, 1, allow_nan=False), min_size=2, max_size=60)
 
 
+@pytest.mark.slow  # 60 hypothesis examples, each with a bootstrap
 @settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_swapping_sides_mirrors_the_statistics(data: st.DataObject) -> None:
