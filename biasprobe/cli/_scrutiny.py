@@ -46,8 +46,11 @@ def write_scrutiny(
     result: Any, scorer: Any, args: argparse.Namespace, out: Path, *, corpus: Any
 ) -> list[Path]:
     """Write robustness, confound and attribution files next to the audit."""
+    from biasprobe.cli._options import cache_arg
+    from biasprobe.scoring._cache import USE_DEFAULT_CACHE, default_cache_path
     from biasprobe.scrutiny._scrutiny import scrutinize
 
+    cache = cache_arg(args)
     return scrutinize(
         result,
         scorer,
@@ -55,6 +58,7 @@ def write_scrutiny(
         corpus=corpus,
         confounds=not args.no_confounds,
         integrated=args.integrated_gradients,
+        cache=default_cache_path() if cache is USE_DEFAULT_CACHE else cache,
     )
 
 

@@ -50,16 +50,31 @@ def word_pieces(model: Any) -> WordPieces:
     """
     ref = getattr(model, "model_ref", None)
     if ref is not None:  # a transformers scorer: its tokenizer alone, no weights loaded
-        return _from_hf(_load_tokenizer(str(ref)), source=str(ref))
+        model = str(ref)
     fn = getattr(model, "tokenize", None)
     if callable(fn):
         return WordPieces(tokenize=fn, unk_token=getattr(model, "unk_token", None), source="scorer")
     if isinstance(model, str | Path):
+        fast = Path(model) / "tokenizer.json"
+        if fast.is_file():  # the Rust tokenizer alone: no transformers, no torch
+            return _from_rust(fast, source=str(model))
         return _from_hf(_load_tokenizer(str(model)), source=str(model))
     raise ModelError(
         f"cannot find a tokenizer for {type(model).__name__}: pass a transformers model "
         "(Hub id or folder) or give the callable a `tokenize(text) -> list[str]` attribute"
     )
+
+
+def _from_rust(path: Path, *, source: str) -> WordPieces:
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(path))
+
+    def tokenize(text: str) -> list[str]:
+        return list(tok.encode(text, add_special_tokens=False).tokens)
+
+    unk = getattr(tok.model, "unk_token", None)
+    return WordPieces(tokenize=tokenize, unk_token=unk, source=source)
 
 
 def _from_hf(tokenizer: Any, *, source: str) -> WordPieces:

@@ -46,8 +46,20 @@ def load_homographs() -> pd.DataFrame:
         return pd.read_csv(file, comment="#", dtype=str)
 
 
-def score_function(scorer: Any) -> ScoreFn:
-    """``texts -> score`` (the scorer's ``score_label`` column) for a loaded scorer."""
+def score_function(scorer: Any, *, cache: Any = None) -> ScoreFn:
+    """``texts -> score`` (the scorer's ``score_label`` column) for a loaded scorer.
+
+    With a ``cache`` (a ``ScoreCache`` or path) the texts go through the score cache like an
+    audit's, so cached texts never load the model.
+    """
+    if cache is not None:
+        from biasprobe.scoring._score_texts import score_texts
+
+        def cached(texts: list[str]) -> np.ndarray:
+            table = score_texts(list(texts), scorer=scorer, cache=cache, progress=False)
+            return table["score"].to_numpy(dtype=float)
+
+        return cached
 
     def score(texts: list[str]) -> np.ndarray:
         probs = np.asarray(scorer(list(texts)), dtype=float)

@@ -120,6 +120,7 @@ def scrutinize(
     confounds: bool = True,
     integrated: bool = False,
     n_pairs: int = 5,
+    cache: Any = None,
 ) -> list[Path]:
     """Write the evidence next to an audit's findings, into ``out_dir``.
 
@@ -142,6 +143,9 @@ def scrutinize(
         The audit directory.
     corpus
         A labelled reference corpus (``read_reference_corpus``), or ``None``.
+    cache
+        The score cache (a ``ScoreCache`` or path) for the bare-term and occlusion texts, so
+        a re-run with everything cached loads no model.
     """
     out = Path(out_dir)
     robust = result.robustness()
@@ -153,7 +157,7 @@ def scrutinize(
     written += _write_baselines(result, out)
     if not confounds:
         return written
-    score = score_function(scorer)
+    score = score_function(scorer, cache=cache)
     report = confound_report(result, pieces=word_pieces(scorer), score=score, corpus=corpus)
     written += report.save(out)
     attributions = explain_extremes(result, score=score, n=n_pairs)

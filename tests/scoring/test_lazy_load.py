@@ -105,9 +105,15 @@ def test_fully_cached_cli_audit_never_imports_torch(tmp_path: Path, stand_in_mod
         "print('torch' in sys.modules, 'transformers' in sys.modules); sys.exit(code)"
     )
     env = dict(os.environ, BIASPROBE_CACHE=str(cache), PYTHONPATH=str(REPO))
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.strip().splitlines()[-1] == "False False"
+    # The first run scores what the probes' cache lacks (the confound report's bare terms and
+    # occlusion texts go through the same cache); the re-run then loads nothing.
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        for _ in range(2)
+    ]
+    assert all(p.returncode == 0 for p in runs), runs[-1].stderr[-2000:]
+    assert runs[0].stdout.strip().splitlines()[-1] == "True True"
+    assert runs[1].stdout.strip().splitlines()[-1] == "False False"
     assert (tmp_path / "o" / "audit.json").is_file()
