@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from biasprobe._defaults import DEFAULT_CONFIDENCE, DEFAULT_N_BOOTSTRAP, DEFAULT_SEED
+from biasprobe.cli._options import add_statistics_options
 
 
 def register(subparsers: Any) -> None:
@@ -20,21 +20,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("folder_a", type=Path, help="audit folder of model A (the reference)")
     p.add_argument("folder_b", type=Path, help="audit folder of model B")
     p.add_argument("--out", required=True, type=Path, help="output folder of the diff")
-    p.add_argument(
-        "--seed", type=int, default=DEFAULT_SEED, help="resampling seed (default: %(default)s)"
-    )
-    p.add_argument(
-        "--n-bootstrap",
-        type=int,
-        default=DEFAULT_N_BOOTSTRAP,
-        help="bootstrap resamples (default: %(default)s)",
-    )
-    p.add_argument(
-        "--confidence",
-        type=float,
-        default=DEFAULT_CONFIDENCE,
-        help="CI level (default: %(default)s)",
-    )
+    add_statistics_options(p)
     p.set_defaults(func=run_diff)
 
 
