@@ -50,6 +50,22 @@ GAP_COLUMNS = [
     Column("min_group", "lowest group"),
     Column("min_mean", "lowest mean", "num"),
     Column("spread", "spread (std of means)", "num"),
+    Column("null_gap", "noise floor", "num", "mean max - min with labels shuffled within wording"),
+    Column("p_value", "p (no group effect)", "p"),
+    Column("gap_debiased", "debiased gap", "num"),
+    Column("sd_effects", "SD of group effects", "num"),
+    Column("mde", "MDE", "num", "smallest two-group difference found with 80% power"),
+    Column("n_wordings", "wordings", "int"),
+]
+CONTRAST_COLUMNS = [
+    Column("contrast", "contrast"),
+    Column("kind", "kind"),
+    Column("estimate", "estimate", "signed"),
+    Column("ci_low", "CI low", "signed"),
+    Column("ci_high", "CI high", "signed"),
+    Column("p_value", "p", "p"),
+    Column("p_adjusted", "p (BH)", "p"),
+    Column("mde", "MDE", "num"),
 ]
 
 
@@ -66,6 +82,7 @@ class SlotView:
     consistency_note: str
     extremes: Table
     figures: list[Figure] = field(default_factory=list)
+    contrasts: Table | None = None
 
 
 @dataclass
@@ -244,7 +261,17 @@ def slot_view(result: AuditResult, slot: str, *, aid: str) -> SlotView:
         movers=movers,
         consistency_note=note,
         extremes=extremes_table(groups, aid=aid),
+        contrasts=contrasts_table(result, slot, aid=aid),
     )
+
+
+def contrasts_table(result: AuditResult, slot: str, *, aid: str) -> Table | None:
+    """Signed and named contrasts of a slot with cluster CIs and BH (None when there are none)."""
+    contrasts = result.contrasts(slot)
+    if contrasts.empty:
+        return None
+    ordered = contrasts.sort_values("p_value", kind="stable")
+    return table(ordered, CONTRAST_COLUMNS, id=f"{aid}-contrasts")
 
 
 def extremes_table(groups: pd.DataFrame, *, aid: str) -> Table:

@@ -145,14 +145,16 @@ def _map_lines(result: AuditResult, slot: str, *, out: Path) -> list[str]:
 def gap_lines(result: AuditResult) -> list[str]:
     level = f"{result.boot.confidence:.0%}"
     lines = [
-        "| slot | gap (highest − lowest group mean) | " + level + " CI | highest group | "
-        "lowest group |",
-        "|---|---|---|---|---|",
+        "| slot | gap (highest − lowest group mean) | " + level + " CI | noise floor | "
+        "p (no group effect) | highest group | lowest group |",
+        "|---|---|---|---|---|---|---|",
     ]
     gaps = result.gaps()
     for g in gaps[gaps["template_id"] == "all"].itertuples():
+        null, p = getattr(g, "null_gap", math.nan), getattr(g, "p_value", math.nan)
         lines.append(
             f"| {md(g.slot)} | {g.gap:.3f} | {_ci(g.gap_ci_low, g.gap_ci_high)} | "
+            f"{_num(null)} | {_num(p, spec='.3g')} | "
             f"{md(g.max_group)} ({g.max_mean:.3f}) | {md(g.min_group)} ({g.min_mean:.3f}) |"
         )
     return [*lines, ""]
@@ -248,6 +250,11 @@ def benchmark_section(folder: Path) -> list[str]:
             f"{md(r.finding)} |"
         )
     return [*lines, ""]
+
+
+def _num(value: Any, *, spec: str = ".3f") -> str:
+    x = number(value)
+    return f"{x:{spec}}" if math.isfinite(x) else "–"
 
 
 def _ci(low: Any, high: Any, *, signed: bool = False) -> str:

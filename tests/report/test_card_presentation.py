@@ -13,6 +13,8 @@ from _report_fixtures import country_audit
 import biasprobe
 from biasprobe.cli import main
 
+REPO = Path(__file__).resolve().parents[2]
+
 FINGERPRINT = "local:" + hashlib.sha256(b"weights").hexdigest()
 
 
@@ -64,3 +66,13 @@ def test_audit_summary_explains_the_baseline_probes(local_model_audit: Path) -> 
     n_all = len(result.probes)
     line = result.report_lines()[1]
     assert line == f"probes: {n_all - n_base:,} (+ {n_base} neutral baseline probes = {n_all:,})"
+
+
+def test_card_gap_row_carries_the_noise_floor_and_p_value(tmp_path: Path) -> None:
+    audit = biasprobe.load_audit(REPO / "reports" / "country")
+    card = biasprobe.build_card([REPO / "reports" / "country"], out=tmp_path / "BIAS.md")
+    row = next(line for line in card.read_text().splitlines() if line.startswith("| country |"))
+    overall = audit.summary().iloc[0]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[3] == f"{overall['null_gap']:.3f}"
+    assert cells[4] == f"{overall['p_value']:.3g}"

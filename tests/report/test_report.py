@@ -369,3 +369,21 @@ def test_cli_bad_input_is_exit_2_one_line(
     err = capsys.readouterr().err.strip()
     assert err.startswith("biasprobe report: error:") and "\n" not in err
     assert "Traceback" not in err
+
+
+def test_gaps_and_contrasts_show_the_inference_layer(page: Page, audit_dir: Path) -> None:
+    audit = biasprobe.load_audit(audit_dir)
+    gaps = audit.gaps().set_index(["slot", "template_id"])
+    gap_id = "a0-s0-gaps"  # the first audit's first slot (country)
+    rows = {r["template"][0]: r for r in page.rows(gap_id)}
+    overall = gaps.loc[("country", "all")]
+    assert float(rows["all"]["noise floor"][1]) == pytest.approx(overall["null_gap"])
+    assert float(rows["all"]["p (no group effect)"][1]) == pytest.approx(overall["p_value"])
+    assert rows["all"]["wordings"][0] == str(int(overall["n_wordings"]))
+    shown = page.rows("a0-s0-contrasts")
+    expected = audit.contrasts("country").set_index("contrast")
+    assert len(shown) == len(expected)
+    for row in shown:
+        assert float(row["estimate"][1]) == pytest.approx(
+            expected.loc[row["contrast"][0], "estimate"]
+        )
