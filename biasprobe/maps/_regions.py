@@ -1,4 +1,4 @@
-"""Region view: per region (or any lexicon metadata column) means with bootstrap CIs."""
+"""Region view: per region (or any lexicon metadata column) means with cluster CIs."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from biasprobe._errors import DataError, UsageError
 from biasprobe.audits._result import AuditResult
 from biasprobe.maps._map_data import STATS, Source, as_audit, map_data
 from biasprobe.maps._style import DEFAULT_CMAP, ColourScale, colour_scale
-from biasprobe.stats._groups import bootstrap_means, interval
+from biasprobe.stats._design import two_way_mean_interval
 
 NO_GROUP = "(none)"
 
@@ -25,7 +25,12 @@ def region_means(
     template: str = "all",
     slot: str | None = None,
 ) -> pd.DataFrame:
-    """Mean of the probes of each region, with a seeded bootstrap CI over those probes.
+    """Mean score of each region, with a CI that resamples its countries and the wordings.
+
+    The estimand is the mean over countries like these in wordings like these: countries
+    and wordings are both clusters (a two-way bootstrap, t interval with the scarcer
+    factor's degrees of freedom; ``biasprobe.stats._design.two_way_mean_interval``), so a
+    region of three countries gets the wide interval three countries support.
 
     Parameters
     ----------
@@ -49,7 +54,15 @@ def region_means(
     for group, grp in rows.groupby(col, sort=False):
         values = grp["_value"].to_numpy(dtype=float)
         values = values[np.isfinite(values)]
-        lo, hi = interval(bootstrap_means(values, audit.boot, by, str(group), stat), audit.boot)
+        cells = grp.pivot_table(index=s, columns="template_id", values="_value", aggfunc="mean")
+        mean, lo, hi = two_way_mean_interval(
+            cells.to_numpy(dtype=float),
+            n_resamples=audit.boot.n_resamples,
+            confidence=audit.boot.confidence,
+            seed=audit.boot.seed,
+            key=f"{by}|{group}|{stat}",
+            probability=stat == "mean",
+        )
         records.append(
             {
                 "by": by,
@@ -57,7 +70,7 @@ def region_means(
                 "n_countries": grp[s].nunique(),
                 "n_probes": len(values),
                 "stat": stat,
-                "mean": float(values.mean()) if values.size else float("nan"),
+                "mean": mean,
                 "ci_low": lo,
                 "ci_high": hi,
             }
@@ -122,8 +135,8 @@ def _framed_axes(
     fig.text(0.012, 1 - 0.1 / height, title, ha="left", va="top", fontsize=12, weight="bold")
     level = audit.boot.confidence if isinstance(audit, AuditResult) else 0.95
     note = (
-        f"bars: mean over the probes of each group, {level:.0%} bootstrap CI; "
-        f"dots: countries; dashed line: {centre}"
+        f"bars: group mean, {level:.0%} CI (countries and wordings resampled); "
+        f"dots: countries; dashed: {centre}"
     )
     fig.text(0.012, 1 - 0.42 / height, note, fontsize=8.5, color="#333", ha="left", va="top")
     return ax
