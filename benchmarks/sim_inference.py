@@ -188,7 +188,10 @@ def one_replicate(
     g_truth = truth["means"].max() - truth["means"].min()
     out["gap"] = float(gap["gap_ci_low"] <= g_truth <= gap["gap_ci_high"])
     sd_truth = truth["means"].std(ddof=1)
-    out["sd_effects"] = float(gap["sd_ci_low"] <= sd_truth <= gap["sd_ci_high"])
+    reported = np.isfinite(gap["sd_ci_low"])  # not reported for two-group slots
+    out["sd_effects"] = (
+        float(gap["sd_ci_low"] <= sd_truth <= gap["sd_ci_high"]) if reported else float("nan")
+    )
     out["permutation_reject"] = float(gap["p_value"] < 0.05)
     out["null_gap"] = gap["null_gap"]
     if shape.others_random:
