@@ -21,7 +21,11 @@ from biasprobe.audits._stream import score_probes, use_streaming
 from biasprobe.probes._expand import BoundSet, bind, expand
 from biasprobe.probes._grammar import grammar_warning
 from biasprobe.probes._template_set import TemplateSet, load_template_set
-from biasprobe.scoring._cache import USE_DEFAULT_CACHE, ScoreCache, default_cache_path
+from biasprobe.scoring._cache import (
+    USE_DEFAULT_CACHE,
+    ScoreCache,
+    resolve_cache_path,
+)
 from biasprobe.scoring._options import ScorerKwargs, ScorerOptions
 from biasprobe.scoring._scorer import DEFAULT_MODEL, Scorer, load_scorer
 
@@ -86,7 +90,7 @@ def audit(
     timings["load_model_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     counts: dict[str, Any] = {"n_probes": bound.size()}
-    cache_path = default_cache_path() if cache is USE_DEFAULT_CACHE else cache
+    cache_path = resolve_cache_path(cache)
     store = ScoreCache(cache_path) if cache_path is not None else None
     try:
         probes = score_probes(

@@ -36,7 +36,11 @@ from biasprobe.probes._lexicon import Lexicon
 from biasprobe.probes._lexicon_refs import load_lexicon
 from biasprobe.probes._mentions import MentionFinder
 from biasprobe.probes._swap import counterfactuals, find_all
-from biasprobe.scoring._cache import USE_DEFAULT_CACHE, ScoreCache, default_cache_path
+from biasprobe.scoring._cache import (
+    USE_DEFAULT_CACHE,
+    ScoreCache,
+    resolve_cache_path,
+)
 from biasprobe.scoring._options import ScorerKwargs, ScorerOptions
 from biasprobe.scoring._score_texts import score_texts
 from biasprobe.scoring._scorer import Scorer, load_scorer
@@ -215,7 +219,7 @@ def counterfactual(
     timings["swap_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     scorer = load_scorer(model, **scoring.as_kwargs())
-    cache_path = default_cache_path() if cache is USE_DEFAULT_CACHE else cache
+    cache_path = resolve_cache_path(cache)
     counts: dict[str, Any] = {}
     store = ScoreCache(cache_path) if cache_path is not None else None
     try:

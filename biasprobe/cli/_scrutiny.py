@@ -47,7 +47,7 @@ def write_scrutiny(
 ) -> list[Path]:
     """Write robustness, confound and attribution files next to the audit."""
     from biasprobe.cli._options import cache_arg
-    from biasprobe.scoring._cache import USE_DEFAULT_CACHE, default_cache_path
+    from biasprobe.scoring._cache import resolve_cache_path
     from biasprobe.scrutiny._scrutiny import scrutinize
 
     cache = cache_arg(args)
@@ -58,7 +58,7 @@ def write_scrutiny(
         corpus=corpus,
         confounds=not args.no_confounds,
         integrated=args.integrated_gradients,
-        cache=default_cache_path() if cache is USE_DEFAULT_CACHE else cache,
+        cache=resolve_cache_path(cache),
     )
 
 

@@ -25,7 +25,11 @@ from biasprobe.comparisons._comparison import (
 )
 from biasprobe.comparisons._pairs import BENCHMARKS, load_pairs, resolve_data_dir
 from biasprobe.comparisons._sst2 import METRIC_COLUMNS, classification_metrics, load_sst2
-from biasprobe.scoring._cache import USE_DEFAULT_CACHE, ScoreCache, default_cache_path
+from biasprobe.scoring._cache import (
+    USE_DEFAULT_CACHE,
+    ScoreCache,
+    resolve_cache_path,
+)
 from biasprobe.scoring._options import ScorerKwargs, ScorerOptions
 from biasprobe.scoring._score_texts import score_texts
 from biasprobe.scoring._scorer import Scorer, load_scorer
@@ -171,7 +175,7 @@ def compare(
     pairs = load_benchmarks(names, data_dir=root, limit=limit, seed=seed)
     sst2 = load_sst2(data_dir=root) if utility else None
     load_options = ScorerOptions.of(options, scorer_options).as_kwargs()
-    cache_path = default_cache_path() if cache is USE_DEFAULT_CACHE else cache
+    cache_path = resolve_cache_path(cache)
     store = ScoreCache(cache_path) if cache_path is not None else None
     try:
         scored, utilities, infos = _score_models(

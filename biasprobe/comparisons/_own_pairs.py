@@ -25,7 +25,11 @@ from biasprobe.comparisons._compare import ModelSpec, _score_models, check_optio
 from biasprobe.comparisons._comparison import ComparisonResult
 from biasprobe.comparisons._pairs import PAIR_COLUMNS
 from biasprobe.probes._corpus import read_table, require_columns
-from biasprobe.scoring._cache import USE_DEFAULT_CACHE, ScoreCache, default_cache_path
+from biasprobe.scoring._cache import (
+    USE_DEFAULT_CACHE,
+    ScoreCache,
+    resolve_cache_path,
+)
 from biasprobe.scoring._options import ScorerKwargs, ScorerOptions
 
 GROUP_COLUMN = "pair_group"
@@ -158,7 +162,7 @@ def compare_pairs(
         direction=direction, name=name,
     )  # fmt: skip
     load_options = ScorerOptions.of(options, scorer_options).as_kwargs()
-    cache_path = default_cache_path() if cache is USE_DEFAULT_CACHE else cache
+    cache_path = resolve_cache_path(cache)
     store = ScoreCache(cache_path) if cache_path is not None else None
     try:
         scored, utilities, infos = _score_models(

@@ -28,7 +28,7 @@ from biasprobe.diffs._model_names import model_name, unique_names
 from biasprobe.diffs._model_spec import as_spec
 from biasprobe.diffs._quality import quality_table, sst2_predictions, task_quality
 from biasprobe.probes._template_set import TemplateSet, load_template_set
-from biasprobe.scoring._cache import USE_DEFAULT_CACHE, default_cache_path
+from biasprobe.scoring._cache import USE_DEFAULT_CACHE, resolve_cache_path
 from biasprobe.scoring._options import ScorerOptions
 from biasprobe.scoring._scorer import load_scorer
 
@@ -190,7 +190,7 @@ def _load_sst2(data: str | Path | None) -> pd.DataFrame | None:
 
 
 def _quality(scorer: Any, sst2: pd.DataFrame, result: AuditResult, cache: Any) -> dict[str, float]:
-    path = default_cache_path() if cache is USE_DEFAULT_CACHE else cache
+    path = resolve_cache_path(cache)
     preds = sst2_predictions(scorer, sst2, cache=path)
     boot = result.boot
     return task_quality(

@@ -41,6 +41,12 @@ CREATE TABLE IF NOT EXISTS models (
 _QUERY_CHUNK = 900
 
 
+def resolve_cache_path(cache: Any) -> Any:
+    """What an API ``cache=`` argument means: ``USE_DEFAULT_CACHE`` gives
+    ``default_cache_path()``; ``None`` (no cache) and a path are returned as given."""
+    return default_cache_path() if cache is USE_DEFAULT_CACHE else cache
+
+
 def default_cache_path() -> Path:
     """Where scores are cached unless told otherwise.
 
