@@ -13,8 +13,9 @@ quadrature. Each replicate runs the same functions ``AuditResult`` runs
 (``biasprobe.stats``) and records whether each 95% interval covers its truth, and whether
 the permutation test rejects at 5%.
 
-Run: ``python benchmarks/sim_inference.py --reps 500`` (writes
-``benchmarks/results/sim_inference.json``); ``--reps 40`` for a quick look.
+Run: ``python benchmarks/sim_inference.py --resamples 400`` (1,000 replicates for coverage
+and power, 2,000 under no effect; writes ``benchmarks/results/sim_inference.json``);
+``--reps 40 --null-reps 40`` for a quick look.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from scipy import special
 from biasprobe.stats._contrasts import contrast_table, default_contrasts
 from biasprobe.stats._design import build_design
 from biasprobe.stats._intersections import interaction_table
-from biasprobe.stats._intervals import percentile_interval
+from biasprobe.stats._intervals import logit_t_interval, percentile_interval
 from biasprobe.stats._slots import Options, gap_stats, group_intervals, slot_stats
 
 Scorer = Callable[[list[str]], np.ndarray]
@@ -162,6 +163,10 @@ def one_replicate(
     out: dict[str, Any] = {}
     table = group_intervals(s, run)
     out["mean_logit_t"] = covered(table["ci_low"], table["ci_high"], truth["means"]).mean()
+    d_lo, d_hi = logit_t_interval(
+        s.means, s.se, confidence=run.confidence, n_clusters=s.n_clusters
+    )  # the delta-method logit t interval, for comparison with the logit-normal pivot
+    out["mean_logit_delta"] = covered(d_lo, d_hi, truth["means"]).mean()
     plain = group_intervals(s, Options(run.n_resamples, run.confidence, seed, logit=False))
     out["mean_t"] = covered(plain["ci_low"], plain["ci_high"], truth["means"]).mean()
     p_lo, p_hi = percentile_interval(s.replicates, confidence=run.confidence)
@@ -278,7 +283,13 @@ def power_shape(shape: Shape, mde: float) -> Shape:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=500)
+    parser.add_argument("--reps", type=int, default=1000, help="coverage and power replicates")
+    parser.add_argument(
+        "--null-reps",
+        type=int,
+        default=2000,
+        help="replicates under no effect (a 5%% rate needs ~2,000 for a +-1 point band)",
+    )
     parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument("--out", default="benchmarks/results/sim_inference.json")
     parser.add_argument("--shapes", nargs="*", default=list(SHAPES))
@@ -287,21 +298,29 @@ def main() -> None:
     opts = Options(n_resamples=args.resamples, confidence=0.95)
     report: dict[str, Any] = {
         "command": f"python benchmarks/sim_inference.py --reps {args.reps} "
-        f"--resamples {args.resamples}",
+        f"--null-reps {args.null_reps} --resamples {args.resamples}",
         "confidence": 0.95,
         "results": {},
     }
     for name in args.shapes:
         shape, i = SHAPES[name], list(SHAPES).index(name)  # seeds follow the shape, not the run
         cov = {} if args.skip_coverage else study(shape, args.reps, opts, seed=100 * i)
-        null = study(null_shape(shape), args.reps, opts, seed=100 * i + 1)
+        null = study(null_shape(shape), args.null_reps, opts, seed=100 * i + 1)
         mde = null["contrast0_mde"]
         power = study(power_shape(shape, mde), args.reps, opts, seed=100 * i + 2)
         report["results"][name] = {
             "coverage": {k: v for k, v in cov.items() if k not in ("contrast0_truth",)},
             "null": {
                 k: null[k]
-                for k in ("permutation_reject", "contrast_reject", "null_gap", "seconds")
+                for k in (
+                    "permutation_reject",
+                    "contrast_reject",
+                    "mean_logit_t",
+                    "gap",
+                    "null_gap",
+                    "replicates",
+                    "seconds",
+                )
                 if k in null
             }
             | ({"omnibus_reject": null["omnibus_reject"]} if "omnibus_reject" in null else {}),
@@ -309,6 +328,8 @@ def main() -> None:
                 "mde": mde,
                 "truth": power["contrast0_truth"],
                 "contrast_reject": power["contrast_reject"],
+                "permutation_reject": power["permutation_reject"],
+                "replicates": power["replicates"],
                 "seconds": power["seconds"],
             },
         }

@@ -87,6 +87,27 @@ def test_contrast_p_value_agrees_with_a_paired_t_test() -> None:
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((lo, hi), rel=0.08)
 
 
+@pytest.mark.parametrize(("effect", "straddles"), [(0.004, True), (0.06, False)])
+def test_two_group_gap_interval_is_the_absolute_contrast_interval(
+    effect: float, straddles: bool
+) -> None:
+    """Two groups: the gap is |woman - man|; its interval is the t interval of the
+    per-wording differences folded at zero (0 inside when that interval holds 0)."""
+    rows = crossed({"man": 0.0, "woman": effect}, n_wordings=10, noise=0.04, seed=3)
+    audit = AuditResult(probes=rows.drop(columns="other"), slots=["group"], n_bootstrap=8000)
+    gaps = audit.gaps()
+    gap = gaps[gaps["template_id"] == "all"].iloc[0]
+    scored = rows[~rows.is_baseline].pivot(index="template_id", columns="group", values="score")
+    diff = scored["woman"] - scored["man"]
+    lo, hi = stats.ttest_1samp(diff, 0.0).confidence_interval(0.95)
+    assert bool(lo < 0 < hi) is straddles
+    assert gap["gap"] == pytest.approx(abs(diff.mean()))
+    expect_lo = 0.0 if straddles else min(abs(lo), abs(hi))
+    assert gap["gap_ci_low"] == pytest.approx(expect_lo, abs=0.004)
+    assert gap["gap_ci_high"] == pytest.approx(max(abs(lo), abs(hi)), rel=0.08)
+    assert gap["gap_ci_low"] <= gap["gap"] <= gap["gap_ci_high"]
+
+
 def test_permutation_within_wordings_matches_scipy_paired_permutation() -> None:
     """Two groups: shuffling labels within each wording is scipy's 'samples' permutation."""
     rng = np.random.default_rng(5)
