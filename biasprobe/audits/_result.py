@@ -79,6 +79,7 @@ class AuditResult:
         self.boot = Bootstrap(n_resamples=n_bootstrap, confidence=confidence, seed=seed)
         self.metadata = dict(metadata or {})
         self.metadata.update(seed=seed, n_bootstrap=n_bootstrap, confidence=confidence)
+        self.metadata.setdefault("slots", list(self.slots))  # so that save() can be loaded
         from_set = (self.metadata.get("template_set") or {}).get("contrasts")
         spec = contrasts if contrasts is not None else self.metadata.get("contrasts", from_set)
         if spec:

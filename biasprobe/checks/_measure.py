@@ -22,6 +22,7 @@ class Measure(Estimate):
     confidence: float
     metric: MetricRef
     _examples: Examples
+    mde: float = math.nan  # the design's minimum detectable two-group difference, if known
 
     @classmethod
     def make(

@@ -227,9 +227,11 @@ def _gap(src: Sources, ref: MetricRef) -> Measure:
         return pairs.sort_values("difference", ascending=not upper, kind="stable")
 
     ci = (est.ci_low, est.ci_high)
-    return Measure.make(
+    m = Measure.make(
         ref, est, ci, groups=f"{top} vs {bottom}", confidence=src.confidence, examples=examples
     )
+    m.mde = float(row.get("mde", np.nan))
+    return m
 
 
 def _labels(frame: pd.DataFrame, slots: list[str]) -> np.ndarray:

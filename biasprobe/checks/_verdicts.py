@@ -193,9 +193,16 @@ def verdict(check: Threshold, m: Measure, limit: float, *, strict: bool) -> tupl
         return "fail", f"{what} is beyond the limit"
     half = (high - low) / 2
     if check.upper and half >= abs(limit):
+        mde = getattr(m, "mde", math.nan)
+        power = (
+            f"; it finds a two-group difference of {mde:.3g} with 80% power"
+            if math.isfinite(mde)
+            else ""
+        )
         return "inconclusive", (
             f"insufficient evidence: the {m_pct(m)}% CI is +/-{half:.4g} wide, more than the "
-            f"limit {limit:.4g}; this design cannot show a value below it (more wordings help)"
+            f"limit {limit:.4g}; this design cannot show a value below it{power} (more "
+            "wordings help)"
         )
     return "inconclusive", f"the {m_pct(m)}% CI straddles the limit"
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from biasprobe.audits._result import AuditResult
 from biasprobe.report._figures import Figure
+from biasprobe.report._intersection_view import IntersectionView, intersection_view
 from biasprobe.report._table import Cell, Column, Table, cell, key_values, table
 
 HIDDEN_META = ("lat", "lon", "aliases", "iso2")
@@ -100,6 +101,7 @@ class AuditView:
     overall_gaps: pd.DataFrame
     command: str
     command_note: str
+    intersection: IntersectionView | None = None
 
 
 def audit_view(result: AuditResult, *, path: Path, index: int) -> AuditView:
@@ -120,6 +122,7 @@ def audit_view(result: AuditResult, *, path: Path, index: int) -> AuditView:
         overall_gaps=gaps[gaps["template_id"] == "all"].reset_index(drop=True),
         command=command,
         command_note=note,
+        intersection=intersection_view(result, aid=aid),
     )
 
 

@@ -32,6 +32,20 @@ OVERALL_COLUMNS = [
     Column("share_ci_high", "CI high", "pct"),
     Column("flip_rate", "label flips", "pct"),
     Column("p_adjusted", "p (BH)", "p"),
+    Column(
+        "shift",
+        "HL shift",
+        "signed",
+        "Hodges-Lehmann shift: the estimate that goes with the Wilcoxon test",
+    ),
+    Column(
+        "shift_ci_low",
+        "shift CI low",
+        "signed",
+        "inverts the Wilcoxon test at the BH-adjusted level: excludes 0 exactly when p (BH) "
+        "is below 1 - confidence",
+    ),
+    Column("shift_ci_high", "shift CI high", "signed"),
     Column("cohens_dz", "Cohen's dz", "signed"),
     Column("finding", "finding"),
 ]

@@ -91,6 +91,19 @@ def test_a_limit_the_design_cannot_resolve_is_insufficient_evidence() -> None:
     assert narrow.verdict == "inconclusive" and "straddles" in narrow.reason
 
 
+def test_insufficient_evidence_names_the_design_mde() -> None:
+    """A gap check the design cannot resolve reports the audit's MDE (from gaps.csv),
+    which must exceed the limit (else the CI could resolve it)."""
+    audit = make_audit({"A": 0.50, "B": 0.51, "C": 0.49}, n_templates=4, sd=0.15)
+    m = measure(audit, "gap(group)")
+    mde = float(audit.gaps().iloc[0]["mde"])
+    assert m.mde == pytest.approx(mde)
+    result = judge(parse("gap(group) < 0.02"), m, Settings())
+    assert result.verdict == "inconclusive" and result.reason.startswith("insufficient")
+    assert f"a two-group difference of {mde:.3g} with 80% power" in result.reason
+    assert mde > 0.02
+
+
 def test_missing_interval_or_value_is_inconclusive() -> None:
     no_ci = judge(parse("m < 0.5"), fake_measure(0.2, math.nan, math.nan), Settings())
     no_value = judge(parse("m < 0.5"), fake_measure(math.nan, 0.1, 0.2), Settings(strict=True))

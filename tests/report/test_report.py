@@ -211,6 +211,13 @@ def test_benchmark_tables_equal_summary_and_utility(page: Page, compare_dir: Pat
         assert float(r["mean difference"][1]) == pytest.approx(expected["mean_diff"])
         assert float(r["CI low"][1]) == pytest.approx(expected["diff_ci_low"])
         assert r["finding"][0] == expected["finding"]
+        # the Hodges-Lehmann shift and its CI are shown, and agree with the BH decision
+        shift = (float(r[k][1]) for k in ("HL shift", "shift CI low", "shift CI high"))
+        est, low, high = shift
+        assert (est, low, high) == pytest.approx(
+            (expected["shift"], expected["shift_ci_low"], expected["shift_ci_high"])
+        )
+        assert (low > 0 or high < 0) == (float(r["p (BH)"][1]) < 0.05)
     utility = pd.read_csv(compare_dir / "utility.csv")
     quality = page.rows("c0-utility")
     assert [float(r["accuracy"][1]) for r in quality] == pytest.approx(utility["accuracy"].tolist())
