@@ -35,7 +35,12 @@ from scipy import special
 from biasprobe.stats._contrasts import contrast_table, default_contrasts
 from biasprobe.stats._design import build_design
 from biasprobe.stats._intersections import interaction_table
-from biasprobe.stats._intervals import logit_t_interval, percentile_interval
+from biasprobe.stats._intervals import (
+    bootstrap_se,
+    logit_t_interval,
+    percentile_interval,
+    t_quantile,
+)
 from biasprobe.stats._slots import Options, gap_stats, group_intervals, slot_stats
 
 Scorer = Callable[[list[str]], np.ndarray]
@@ -192,6 +197,12 @@ def one_replicate(
     gap = gap_stats(s, run, key="sim")
     g_truth = truth["means"].max() - truth["means"].min()
     out["gap"] = float(gap["gap_ci_low"] <= g_truth <= gap["gap_ci_high"])
+    g_est = float(s.means.max() - s.means.min())
+    g_se = float(bootstrap_se(s.replicates.max(axis=1) - s.replicates.min(axis=1), s.n_clusters))
+    half = t_quantile(run.confidence, s.n_clusters) * g_se
+    out["gap_symmetric"] = float(g_est - half <= g_truth <= g_est + half)
+    d = gap["gap_debiased"]
+    out["gap_debiased_centre"] = float(min(d, g_est) - half <= g_truth <= max(d, g_est) + half)
     sd_truth = truth["means"].std(ddof=1)
     reported = np.isfinite(gap["sd_ci_low"])  # not reported for two-group slots
     out["sd_effects"] = (

@@ -12,7 +12,7 @@ This module models the per-wording means of one group as logit-normal,
 these) is ``E[expit(theta + tau Z)]``. A generalized pivotal quantity (Weerahandi 1993;
 Krishnamoorthy and Mathew 2003 for the lognormal mean) gives its interval: draw
 ``tau* = s sqrt((T - 1) / chi2(T - 1))`` and ``theta* = theta_hat - Z tau* / sqrt(T)``,
-evaluate the mean by Gauss-Hermite quadrature, and take quantiles. The interval is then
+evaluate the mean by Gauss-Hermite quadrature (32 nodes), and take quantiles. The interval is then
 shifted so that it is centred on the sample mean as the plug-in value is centred on
 ``E[expit(theta_hat + s Z)]``: it always contains the reported estimate, and keeps the
 pivot's asymmetry. In the simulation it covers 94-96% for true means from 0.3 to 0.94 at
@@ -27,13 +27,14 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(40)
+_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(32)  # error < 2e-5 for tau <= 3
 _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
+_HALF_NODES = 0.5 * _NODES
 _EPS = 1e-6
 
 
 def logit_normal_mean(theta: np.ndarray, tau: np.ndarray) -> np.ndarray:
-    """``E[expit(theta + tau Z)]``, Z standard normal, elementwise (Gauss-Hermite, 40 nodes).
+    """``E[expit(theta + tau Z)]``, Z standard normal, elementwise (Gauss-Hermite, 32 nodes).
 
     Examples
     --------
@@ -42,7 +43,10 @@ def logit_normal_mean(theta: np.ndarray, tau: np.ndarray) -> np.ndarray:
     """
     t = np.asarray(theta, dtype=float)
     s = np.asarray(tau, dtype=float)
-    return special.expit(t[..., None] + s[..., None] * _NODES) @ _WEIGHTS
+    x = s[..., None] * _HALF_NODES
+    x += 0.5 * t[..., None]
+    np.tanh(x, out=x)  # expit(y) = (1 + tanh(y / 2)) / 2; the weights sum to one
+    return 0.5 + 0.5 * (x @ _WEIGHTS)
 
 
 def logit_normal_interval(

@@ -43,6 +43,8 @@ from biasprobe.stats._intervals import (
 from biasprobe.stats._logit_normal import logit_normal_interval
 from biasprobe.stats._permutation import stratified_null
 
+PIVOT_DRAWS = 2000  # draws of the logit-normal pivot (its 2.5% quantile needs many)
+
 
 @dataclass(frozen=True)
 class Options:
@@ -144,7 +146,11 @@ def _logit_normal(
         per_wording = d.sums.sum(axis=2) / d.counts.sum(axis=2)
     rng = rng_for(opts.seed, "logit-normal", "|".join(d.wordings))
     p_lo, p_hi = logit_normal_interval(
-        per_wording, s.means, confidence=opts.confidence, n_draws=opts.n_resamples, rng=rng
+        per_wording,
+        s.means,
+        confidence=opts.confidence,
+        n_draws=max(opts.n_resamples, PIVOT_DRAWS),
+        rng=rng,
     )
     ok = np.isfinite(p_lo) & np.isfinite(p_hi)
     return np.where(ok, p_lo, lo), np.where(ok, p_hi, hi)
