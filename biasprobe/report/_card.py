@@ -25,7 +25,9 @@ from biasprobe.report._audit_view import (
     set_name,
     short_model_name,
 )
+from biasprobe.report._gaps_view import DESIGN_NOTE
 from biasprobe.report._html import PathArg, classify
+from biasprobe.report._limits_view import slot_roles
 from biasprobe.report._multi_view import expand_multi, multi_card_lines
 from biasprobe.report._table import number
 
@@ -143,14 +145,26 @@ def _map_lines(result: AuditResult, slot: str, *, out: Path) -> list[str]:
 
 
 def gap_lines(result: AuditResult) -> list[str]:
+    """The gap table of the identity slots, then (apart) that of the design slots."""
+    gaps = result.gaps()
+    overall = gaps[gaps["template_id"] == "all"]
+    roles = slot_roles(result)
+    design = overall["slot"].map(lambda s: roles.get(str(s), "identity") == "design")
+    lines = _gap_table(result, overall[~design]) if (~design).any() else []
+    if design.any():
+        head = "**Design slots: manipulated variables, not identity bias.** " + DESIGN_NOTE
+        lines += [head.replace(" above.", "."), "", *_gap_table(result, overall[design])]
+    return lines
+
+
+def _gap_table(result: AuditResult, overall: pd.DataFrame) -> list[str]:
     level = f"{result.boot.confidence:.0%}"
     lines = [
         "| slot | gap (highest − lowest group mean) | " + level + " CI | noise floor | "
         "p (no group effect) | highest group | lowest group |",
         "|---|---|---|---|---|---|---|",
     ]
-    gaps = result.gaps()
-    for g in gaps[gaps["template_id"] == "all"].itertuples():
+    for g in overall.itertuples():
         null, p = getattr(g, "null_gap", math.nan), getattr(g, "p_value", math.nan)
         lines.append(
             f"| {md(g.slot)} | {g.gap:.3f} | {_ci(g.gap_ci_low, g.gap_ci_high)} | "
