@@ -249,12 +249,29 @@ def benchmark_section(folder: Path) -> list[str]:
     """Overall WinoBias / StereoSet / CrowS-Pairs results of a comparison directory."""
     from biasprobe.comparisons._comparison import load_comparison
 
-    overall = load_comparison(folder).overall()
+    result = load_comparison(folder)
+    overall = result.overall()
     lines = [
-        "Benchmarks (mean score difference, stereotypical minus anti-stereotypical side):",
+        "Benchmarks, as a classifier reads them: WinoBias pairs differ only in the pronoun, "
+        "StereoSet pairs in the attribute word (its sentiment, not stereotyping), CrowS-Pairs "
+        "in the group named (disadvantaged minus advantaged):",
         "",
-        "| model | benchmark | pairs | mean difference | CI | stereotypical side higher | "
-        "finding |",
+        "| model | benchmark | what the difference compares | pairs | estimate | CI | p |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for e in result.classifier_effects().itertuples():
+        lines.append(
+            f"| {md(e.model)} | {md(e.benchmark)} | {md(e.effect)} | {e.n} | "
+            f"{e.estimate:+.3f} | {_ci(e.ci_low, e.ci_high, signed=True)} | "
+            f"{_num(e.p_value, spec='.2g')} |"
+        )
+    lines += [
+        "",
+        "Each benchmark's own sides (mean score difference, text_a minus text_b: WinoBias "
+        "pro-stereotypical, StereoSet stereotype, CrowS-Pairs sent_more; the finding says "
+        "what it compares):",
+        "",
+        "| model | benchmark | pairs | mean difference | CI | text_a higher | finding |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in overall.itertuples():
