@@ -23,7 +23,8 @@ Template-audit metrics (from an ``AuditResult``):
 
 Benchmark metrics (from the ``summary.csv`` of a ``biasprobe compare`` directory, one row
 per benchmark x breakdown x group): ``BENCHMARK.mean_diff``, ``BENCHMARK.stereotype_share``
-(share of pairs where the stereotypical side scores higher) and ``BENCHMARK.flip_rate``;
+(share of pairs where ``text_a``, the benchmark's stereotypical side, scores higher) and
+``BENCHMARK.flip_rate``;
 ``(BREAKDOWN=GROUP)`` or ``(GROUP)`` selects a breakdown row, the default is overall.
 """
 

@@ -26,6 +26,13 @@ def register(subparsers: Any) -> None:
         "over countries) (default: %(default)s)",
     )
     p.add_argument(
+        "--reference",
+        default="median",
+        choices=("median", "baseline"),
+        help="colour centre: the median country (colours are differences from it) or the "
+        "neutral baseline (0 for --stat delta) (default: %(default)s)",
+    )
+    p.add_argument(
         "--template",
         default="all",
         help="a template id, or 'all' (pooled); with --small-multiples, comma-separated ids",
@@ -67,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
             audit, by=args.by, stat=args.stat, template=template, slot=args.slot, cmap=args.cmap
         )
     common = {"stat": args.stat, "slot": args.slot, "title": args.title}
-    style = {"projection": args.projection, "cmap": args.cmap}
+    style = {"projection": args.projection, "cmap": args.cmap, "reference": args.reference}
     if args.small_multiples:
         ids = None if args.template == "all" else args.template.split(",")
         fig = plot_small_multiples(audit, templates=ids, **common, **style)

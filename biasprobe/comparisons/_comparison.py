@@ -18,6 +18,7 @@ import pandas as pd
 
 from biasprobe._errors import DataError
 from biasprobe._io import write_atomic, write_text_atomic
+from biasprobe.comparisons._findings import finding
 from biasprobe.comparisons._sst2 import METRIC_COLUMNS
 from biasprobe.stats._paired import paired_stats
 
@@ -35,19 +36,6 @@ TEXT_MODE_NOTE = (
     "StereoSet intersentence pairs are scored as one text: context + ' ' + candidate "
     "(text_mode 'concatenated'); intrasentence pairs are single sentences."
 )
-FINDINGS = {
-    "a higher": "stereotypical side scores higher",
-    "b higher": "anti-stereotypical side scores higher",
-}
-
-
-def finding(row: Any) -> str:
-    """Plain words for one summary row: the direction where ranks and mean agree."""
-    if not row.significant:
-        return "no significant difference"
-    if np.sign(row.rank_biserial) != np.sign(row.mean_diff):
-        return "mixed: most pairs and the mean difference point different ways"
-    return FINDINGS.get(row.direction, "no difference")
 
 
 def summarise(
@@ -65,10 +53,19 @@ def summarise(
             confidence=confidence,
         )
         table.insert(0, "model", str(model))
+        table["finding"] = [
+            finding(r, group_pairs(part, str(r.breakdown), r.group), benchmark=str(bench))
+            for r in table.itertuples()
+        ]
         tables.append(table)
-    out = pd.concat(tables, ignore_index=True)
-    out["finding"] = [finding(r) for r in out.itertuples()]
-    return out
+    return pd.concat(tables, ignore_index=True)
+
+
+def group_pairs(pairs: pd.DataFrame, breakdown: str, group: Any) -> pd.DataFrame:
+    """The pairs of one summary row (``overall``: all of them)."""
+    if breakdown == "overall" or breakdown not in pairs.columns:
+        return pairs
+    return pairs[pairs[breakdown].astype(str) == str(group)]
 
 
 class ComparisonResult:
@@ -156,10 +153,19 @@ class ComparisonResult:
     def classifier_effects(self) -> pd.DataFrame:
         """What each benchmark measures for a classifier: WinoBias pronoun (she - he) and
         stereotype consistency, StereoSet attribute-word shift, CrowS-Pairs disadvantaged -
-        advantaged mention (``biasprobe.comparisons._framing``)."""
-        from biasprobe.comparisons._framing import classifier_effects
+        advantaged mention (``biasprobe.comparisons._framing``); one block per model."""
+        from biasprobe.comparisons._framing import COLUMNS, classifier_effects
 
-        return classifier_effects(self.pairs)
+        frames = [
+            classifier_effects(part).assign(model=str(model))
+            for model, part in self.pairs.groupby("model", sort=False)
+        ]
+        columns = ["model", *COLUMNS]
+        return (
+            pd.concat(frames, ignore_index=True)[columns]
+            if frames
+            else pd.DataFrame(columns=columns)
+        )
 
     def report_lines(self) -> list[str]:
         """Plain-text lines: each model x benchmark's overall result, then utility."""
@@ -167,7 +173,7 @@ class ComparisonResult:
         for _, r in self.overall().iterrows():
             lines.append(
                 f"{r['model']} | {r['benchmark']}: n={r['n']}, mean diff {r['mean_diff']:+.4f} "
-                f"[{r['diff_ci_low']:+.4f}, {r['diff_ci_high']:+.4f}], stereotypical higher in "
+                f"[{r['diff_ci_low']:+.4f}, {r['diff_ci_high']:+.4f}], text_a higher in "
                 f"{r['share_a_higher']:.1%} [{r['share_ci_low']:.1%}, {r['share_ci_high']:.1%}]"
                 f", flips {r['flip_rate']:.1%}, p={r['p_value']:.2g} -> {r['finding']}"
             )

@@ -46,7 +46,7 @@ def forest_plot(summary: pd.DataFrame, *, breakdowns: Mapping[str, Sequence[str]
         _panel(ax, part, models, title=str(bench))
     axes[0, 0].legend(loc="best", fontsize=8)
     axes[-1, 0].set_xlabel(
-        "mean score difference, stereotypical - anti-stereotypical (P(score label), CI)"
+        "mean score difference, text_a - text_b (P(score label), CI); see the findings"
     )
     fig.tight_layout()
     return fig

@@ -114,8 +114,12 @@ def plot_country_map(
     cmap
         A matplotlib colour map; the default ``RdBu`` is diverging and colour-blind safe.
     limits, center
-        Colour range and its midpoint; by default the data range and the baseline
-        (the neutral probe's mean score for ``mean``, 0 for ``delta`` and ``vs_mean``).
+        Colour range and its midpoint; by default the data range and the ``reference``.
+    reference
+        What the colour centre is when ``center`` is not given: ``"median"`` (default; the
+        median country's value, so a colour reads as a difference from the median
+        country) or ``"baseline"`` (the neutral probe's mean score for ``mean``, 0 for
+        ``delta``, the mean over countries for ``vs_mean``). The colour bar names it.
     title
         The figure's title (default: model, set and statistic).
     ax
@@ -128,7 +132,7 @@ def plot_country_map(
     """
     o = MapOptions.of(style)
     projection, title = o.projection, o.title
-    data = map_data(source, stat=o.stat, template=template, slot=o.slot)
+    data = map_data(source, stat=o.stat, template=template, slot=o.slot, reference=o.reference)
     table = place(data.table, projection=projection)
     mid = data.center if o.center is None else o.center
     scale = colour_scale(table["map_value"].to_numpy(), center=mid, cmap=o.cmap, limits=o.limits)
@@ -157,15 +161,16 @@ def plot_small_multiples(
 ) -> Figure:
     """One map per template wording, all on the same colour scale.
 
-    The scale is centred on the pooled baseline (all templates), so a country's colour
-    means the same in every panel. ``templates`` picks the wordings (default: all), ``ncols``
-    the panels per row; ``**style`` takes the options of ``plot_country_map`` (``MapStyle``).
+    The scale is centred on the pooled reference (all templates; the median country by
+    default, see ``plot_country_map``), so a country's colour means the same in every
+    panel. ``templates`` picks the wordings (default: all), ``ncols`` the panels per row;
+    ``**style`` takes the options of ``plot_country_map`` (``MapStyle``).
     """
     o = MapOptions.of(style)
     stat, slot, projection, title = o.stat, o.slot, o.projection, o.title
     src = as_audit(source)
     ids = templates or template_ids(src)
-    pooled = map_data(src, stat=stat, template="all", slot=slot)
+    pooled = map_data(src, stat=stat, template="all", slot=slot, reference=o.reference)
     panels = [map_data(src, stat=stat, template=t, slot=slot) for t in ids]
     tables = [place(p.table, projection=projection) for p in panels]
     values = np.concatenate([t["map_value"].to_numpy(float) for t in tables])
@@ -177,9 +182,8 @@ def plot_small_multiples(
         text = panels[i].template_label.split(": ", 1)[-1]
         ax.set_title(textwrap.shorten(f"{tid}: {text}", 70), fontsize=8.5, pad=2)
     head = f"{len(ids)} wordings{pooled.set_label}; one colour scale for all panels"
-    if stat == "mean":
-        head += f", centred on the mean {pooled.center_label.replace(' (', ' of all wordings (')}"
-    else:
+    head += f", colour: {pooled.center_label} (all wordings pooled)"
+    if stat != "mean":
         own = "neutral baseline" if stat == "delta" else "mean over countries"
         head += f"; each wording relative to its own {own}"
     _header(fig, title or f"{pooled.title}, per template", head, top=0.985)

@@ -154,8 +154,8 @@ def plot_model_multiples(
 ) -> Figure:
     """One map per model (``{name: AuditResult or audit folder}``), one colour scale.
 
-    The scale is centred on the first model's centre (its neutral baseline for ``mean``,
-    0 for ``delta`` and ``vs_mean``), so a colour means the same in every panel.
+    The scale is centred on the first model's centre (its median country, as in
+    ``plot_country_map``), so a colour means the same in every panel.
     """
     names = list(audits)
     panels = [map_data(audits[n], stat=stat, slot=slot) for n in names]

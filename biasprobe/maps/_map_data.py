@@ -16,6 +16,7 @@ from biasprobe._errors import DataError, UsageError
 from biasprobe.audits._result import AuditResult, load_audit
 
 STATS = ("mean", "delta", "vs_mean")
+REFERENCES = ("median", "baseline")  # the colour centre: the median country, or the baseline
 Source = AuditResult | pd.DataFrame | str | Path
 TABLE_COLUMNS = (
     "value", "iso3", "region", "lat", "lon", "n", "stat", "map_value", "placement", "reason",
@@ -35,23 +36,21 @@ class MapData:
     template_label: str
     set_label: str = ""
 
+    neutral: str = "neutral"
+
     @property
     def colorbar_label(self) -> str:
-        """What the colour (and the centre line) means."""
-        return {
-            "mean": f"mean {self.score_name}; black line: {self.center_label}",
-            "delta": f"{self.score_name} minus the template's neutral baseline "
-            f"({self.center_label})",
-            "vs_mean": f"{self.score_name} minus {self.center_label}",
-        }[self.stat]
+        """What the colour means: the statistic, and what the centre (black line) is."""
+        return f"{self.axis_label}; colour: {self.center_label}"
 
     @property
     def axis_label(self) -> str:
         """The statistic, for an axis (the region chart)."""
         return {
             "mean": f"mean {self.score_name}",
-            "delta": f"{self.score_name} minus the template's neutral baseline",
-            "vs_mean": f"{self.score_name} minus {self.center_label}",
+            "delta": f"{self.score_name} minus the template's neutral baseline "
+            f"{self.neutral}".rstrip(),
+            "vs_mean": f"{self.score_name} minus the mean over countries",
         }[self.stat]
 
     @property
@@ -74,17 +73,29 @@ def as_audit(source: Source) -> AuditResult | pd.DataFrame:
 
 
 def map_data(
-    source: Source, *, stat: str = "mean", template: str = "all", slot: str | None = None
+    source: Source,
+    *,
+    stat: str = "mean",
+    template: str = "all",
+    slot: str | None = None,
+    reference: str = "median",
 ) -> MapData:
-    """Compute the per-country table of one map (see ``country_table`` for the columns)."""
+    """Compute the per-country table of one map (see ``country_table`` for the columns).
+
+    ``reference`` is the colour centre: ``"median"`` (the median country's value, so a
+    colour reads as a difference from the median country) or ``"baseline"`` (the neutral
+    filler's score for ``mean``, 0 for ``delta``, the mean over countries for ``vs_mean``).
+    """
     if stat not in STATS:
         raise UsageError(f"unknown statistic {stat!r}; valid: {', '.join(STATS)}")
+    if reference not in REFERENCES:
+        raise UsageError(f"unknown map reference {reference!r}; valid: {', '.join(REFERENCES)}")
     src = as_audit(source)
     if isinstance(src, AuditResult):
         frame, baseline, words = _from_audit(src, template=template, slot=slot)
     else:
         frame, baseline, words = _from_groups(src, template=template, slot=slot)
-    return _finish(frame, stat=stat, baseline=baseline, **words)
+    return _finish(frame, stat=stat, baseline=baseline, reference=reference, **words)
 
 
 def template_ids(source: Source) -> list[str]:
@@ -191,12 +202,14 @@ def _from_groups(
     for col, default in defaults.items():
         frame[col] = frame.get(col, default)
     baseline = float((frame["mean"] - frame["delta"]).mean())
-    words = {"model": "", "score_name": "score", "template_label": "", "neutral": "neutral"}
+    words = {"model": "", "score_name": "score", "template_label": "", "neutral": ""}
     words["set_label"] = ""
     return frame, baseline, words
 
 
-def _finish(frame: pd.DataFrame, *, stat: str, baseline: float, **words: str) -> MapData:
+def _finish(
+    frame: pd.DataFrame, *, stat: str, baseline: float, reference: str, **words: str
+) -> MapData:
     _check_duplicates(frame)
     mean_of_means = float(frame["mean"].mean())
     values = {
@@ -216,13 +229,7 @@ def _finish(frame: pd.DataFrame, *, stat: str, baseline: float, **words: str) ->
             "map_value": values.astype(float),
         }
     )
-    over = f"the mean over countries ({mean_of_means:.3f})"
-    if stat == "mean" and np.isfinite(baseline):
-        center, center_label = baseline, f"neutral baseline {words['neutral']} ({baseline:.3f})"
-    elif stat == "mean":
-        center, center_label = mean_of_means, over
-    else:
-        center, center_label = 0.0, words["neutral"] if stat == "delta" else over
+    center, center_label = _centre(out["map_value"], stat, baseline, mean_of_means, reference)
     return MapData(
         table=out.reset_index(drop=True),
         stat=stat,
@@ -232,7 +239,27 @@ def _finish(frame: pd.DataFrame, *, stat: str, baseline: float, **words: str) ->
         model=words["model"],
         template_label=words["template_label"],
         set_label=words["set_label"],
+        neutral=words["neutral"],
     )
+
+
+def _centre(
+    values: pd.Series, stat: str, baseline: float, mean_of_means: float, reference: str
+) -> tuple[float, str]:
+    """The colour centre and its words (the colour bar says what the centre is)."""
+    fmt = ".3f" if stat == "mean" else "+.3f"
+    finite = values[np.isfinite(values.to_numpy(float))]
+    if reference == "median" and len(finite):
+        median = float(np.median(finite))
+        return median, f"difference from the median country, {median:{fmt}}"
+    over = f"difference from the mean over countries, {mean_of_means:.3f}"
+    if stat == "mean" and np.isfinite(baseline):
+        return baseline, f"difference from the neutral baseline, {baseline:.3f}"
+    if stat == "mean":
+        return mean_of_means, over
+    if stat == "delta":
+        return 0.0, "difference from the neutral baseline, +0.000"
+    return 0.0, over
 
 
 def _check_duplicates(frame: pd.DataFrame) -> None:

@@ -22,12 +22,17 @@ class MapStyle(TypedDict, total=False):
     cmap: str | Colormap
     limits: tuple[float, float] | None
     center: float | None
+    reference: str
     title: str | None
 
 
 @dataclass(frozen=True, kw_only=True)
 class MapOptions:
     """Statistic, slot, projection, colour map, colour range and centre, title.
+
+    The colour centre is ``center`` when given, else set by ``reference``: ``"median"``
+    (default; the median country, so colours are differences from the median country) or
+    ``"baseline"`` (the neutral filler's score; 0 for ``delta``).
 
     Examples
     --------
@@ -41,6 +46,7 @@ class MapOptions:
     cmap: str | Colormap = DEFAULT_CMAP
     limits: tuple[float, float] | None = None
     center: float | None = None
+    reference: str = "median"
     title: str | None = None
 
     @classmethod

@@ -136,7 +136,7 @@ def _framed_axes(
     level = audit.boot.confidence if isinstance(audit, AuditResult) else 0.95
     note = (
         f"bars: group mean, {level:.0%} CI (countries and wordings resampled); "
-        f"dots: countries; dashed: {centre}"
+        f"dots: countries; dashed: colour centre ({centre})"
     )
     fig.text(0.012, 1 - 0.42 / height, note, fontsize=8.5, color="#333", ha="left", va="top")
     return ax

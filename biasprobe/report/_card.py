@@ -25,7 +25,9 @@ from biasprobe.report._audit_view import (
     set_name,
     short_model_name,
 )
+from biasprobe.report._gaps_view import DESIGN_NOTE
 from biasprobe.report._html import PathArg, classify
+from biasprobe.report._limits_view import slot_roles
 from biasprobe.report._multi_view import expand_multi, multi_card_lines
 from biasprobe.report._table import number
 
@@ -143,14 +145,26 @@ def _map_lines(result: AuditResult, slot: str, *, out: Path) -> list[str]:
 
 
 def gap_lines(result: AuditResult) -> list[str]:
+    """The gap table of the identity slots, then (apart) that of the design slots."""
+    gaps = result.gaps()
+    overall = gaps[gaps["template_id"] == "all"]
+    roles = slot_roles(result)
+    design = overall["slot"].map(lambda s: roles.get(str(s), "identity") == "design")
+    lines = _gap_table(result, overall[~design]) if (~design).any() else []
+    if design.any():
+        head = "**Design slots: manipulated variables, not identity bias.** " + DESIGN_NOTE
+        lines += [head.replace(" above.", "."), "", *_gap_table(result, overall[design])]
+    return lines
+
+
+def _gap_table(result: AuditResult, overall: pd.DataFrame) -> list[str]:
     level = f"{result.boot.confidence:.0%}"
     lines = [
         "| slot | gap (highest − lowest group mean) | " + level + " CI | noise floor | "
         "p (no group effect) | highest group | lowest group |",
         "|---|---|---|---|---|---|---|",
     ]
-    gaps = result.gaps()
-    for g in gaps[gaps["template_id"] == "all"].itertuples():
+    for g in overall.itertuples():
         null, p = getattr(g, "null_gap", math.nan), getattr(g, "p_value", math.nan)
         lines.append(
             f"| {md(g.slot)} | {g.gap:.3f} | {_ci(g.gap_ci_low, g.gap_ci_high)} | "
@@ -235,12 +249,29 @@ def benchmark_section(folder: Path) -> list[str]:
     """Overall WinoBias / StereoSet / CrowS-Pairs results of a comparison directory."""
     from biasprobe.comparisons._comparison import load_comparison
 
-    overall = load_comparison(folder).overall()
+    result = load_comparison(folder)
+    overall = result.overall()
     lines = [
-        "Benchmarks (mean score difference, stereotypical minus anti-stereotypical side):",
+        "Benchmarks, as a classifier reads them: WinoBias pairs differ only in the pronoun, "
+        "StereoSet pairs in the attribute word (its sentiment, not stereotyping), CrowS-Pairs "
+        "in the group named (disadvantaged minus advantaged):",
         "",
-        "| model | benchmark | pairs | mean difference | CI | stereotypical side higher | "
-        "finding |",
+        "| model | benchmark | what the difference compares | pairs | estimate | CI | p |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for e in result.classifier_effects().itertuples():
+        lines.append(
+            f"| {md(e.model)} | {md(e.benchmark)} | {md(e.effect)} | {e.n} | "
+            f"{e.estimate:+.3f} | {_ci(e.ci_low, e.ci_high, signed=True)} | "
+            f"{_num(e.p_value, spec='.2g')} |"
+        )
+    lines += [
+        "",
+        "Each benchmark's own sides (mean score difference, text_a minus text_b: WinoBias "
+        "pro-stereotypical, StereoSet stereotype, CrowS-Pairs sent_more; the finding says "
+        "what it compares):",
+        "",
+        "| model | benchmark | pairs | mean difference | CI | text_a higher | finding |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in overall.itertuples():

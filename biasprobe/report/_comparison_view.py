@@ -13,21 +13,36 @@ from typing import Any
 
 import pandas as pd
 
-from biasprobe.comparisons._comparison import load_comparison
+from biasprobe.comparisons._comparison import ComparisonResult, load_comparison
 from biasprobe.report._figures import file_data_uri
 from biasprobe.report._table import Column, Table, key_values, table
 
 N_PAIRS = 5
+SIDES = (
+    "text_a: WinoBias pro-stereotypical, StereoSet stereotype, CrowS-Pairs sent_more; "
+    "text_b: the other text of the pair"
+)
+EFFECT_COLUMNS = [
+    Column("benchmark", "benchmark"),
+    Column("effect", "what the difference compares"),
+    Column("n", "pairs", "int"),
+    Column("estimate", "estimate", "signed"),
+    Column("ci_low", "CI low", "signed"),
+    Column("ci_high", "CI high", "signed"),
+    Column("p_value", "p", "p"),
+    Column("share_positive", "pairs > 0", "pct"),
+    Column("note", "note"),
+]
 OVERALL_COLUMNS = [
     Column("model", "model"),
     Column("benchmark", "benchmark"),
     Column("n", "pairs", "int"),
-    Column("mean_a", "mean (stereotypical)", "num"),
-    Column("mean_b", "mean (anti-stereotypical)", "num"),
+    Column("mean_a", "mean (text_a)", "num", SIDES),
+    Column("mean_b", "mean (text_b)", "num", SIDES),
     Column("mean_diff", "mean difference", "signed"),
     Column("diff_ci_low", "CI low", "signed"),
     Column("diff_ci_high", "CI high", "signed"),
-    Column("share_a_higher", "stereotypical higher", "pct"),
+    Column("share_a_higher", "text_a higher", "pct", SIDES),
     Column("share_ci_low", "CI low", "pct"),
     Column("share_ci_high", "CI high", "pct"),
     Column("flip_rate", "label flips", "pct"),
@@ -67,9 +82,9 @@ UTILITY_COLUMNS = [
 ]
 PAIR_COLUMNS = [
     Column("model", "model"),
-    Column("text_a", "stereotypical text"),
+    Column("text_a", "text_a", title=SIDES),
     Column("score_a", "score", "num"),
-    Column("text_b", "anti-stereotypical text"),
+    Column("text_b", "text_b", title=SIDES),
     Column("score_b", "score", "num"),
     Column("difference", "difference", "signed"),
 ]
@@ -92,6 +107,8 @@ class ComparisonView:
     plot: str | None
     command: str
     note: str
+    effects: Table | None = None
+    summary_effects: Table | None = None
 
 
 def comparison_view(folder: Path, *, index: int) -> ComparisonView:
@@ -123,7 +140,17 @@ def comparison_view(folder: Path, *, index: int) -> ComparisonView:
         plot=file_data_uri(folder / "comparison.png"),
         command=_command(meta, folder),
         note=str(meta.get("text_mode_note") or ""),
+        effects=effects_table(result, id=f"{cid}-effects", names=names),
+        summary_effects=effects_table(result, id=f"summary-{cid}-effects", names=names),
     )
+
+
+def effects_table(result: ComparisonResult, *, id: str, names: dict[str, str]) -> Table | None:
+    """What each benchmark measures for a classifier, per model (``effects.csv``)."""
+    rows = result.classifier_effects().replace({"model": names})
+    if rows.empty:
+        return None
+    return table(rows, [Column("model", "model"), *EFFECT_COLUMNS], id=id)
 
 
 def short_names(meta: dict[str, Any]) -> dict[str, str]:

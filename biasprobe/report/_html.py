@@ -28,11 +28,12 @@ from markupsafe import Markup
 from biasprobe._errors import DataError, UsageError
 from biasprobe._folders import CHECKS_FILE, folder_kinds
 from biasprobe._io import write_text_atomic
-from biasprobe.report._audit_view import GAP_COLUMNS, AuditView, audit_view
+from biasprobe.report._audit_view import AuditView, audit_view
 from biasprobe.report._checks_view import checks_table, read_checks
 from biasprobe.report._comparison_view import ComparisonView, comparison_view
+from biasprobe.report._gaps_view import headline_gaps
 from biasprobe.report._limits_view import limits_view
-from biasprobe.report._table import Column, Table, table
+from biasprobe.report._table import Table, table
 
 TEMPLATE = "report.html.j2"
 SCRIPT = "sortable.js"
@@ -132,7 +133,7 @@ def render_report(
         comparisons=comparisons,
         checks=checks,
         models=multi_views(multi),
-        gaps=gaps_table(audits),
+        gaps=headline_gaps(audits),
         headline=headline_table(comparisons),
         quality=quality_table(comparisons),
         command=report_command(dirs, out),
@@ -164,16 +165,6 @@ def content_security_policy(script: str) -> str:
         "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
         f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
     )
-
-
-def gaps_table(audits: list[AuditView]) -> Table | None:
-    """The gap of every slot of every audit (all wordings pooled), largest first."""
-    if not audits:
-        return None
-    rows = pd.concat([v.overall_gaps.assign(audit=v.title) for v in audits], ignore_index=True)
-    rows = rows.sort_values("gap", ascending=False)
-    cols = [Column("audit", "audit"), *(c for c in GAP_COLUMNS if c.key != "template_id")]
-    return table(rows, cols, id="summary-gaps")
 
 
 def headline_table(comparisons: list[ComparisonView]) -> Table | None:

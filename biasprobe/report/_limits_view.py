@@ -9,7 +9,7 @@ needs more than a score difference: Blodgett et al. 2021, "Stereotyping Norwegia
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +17,8 @@ import pandas as pd
 from biasprobe.audits._baselines import baseline_sensitivity
 from biasprobe.audits._result import AuditResult
 from biasprobe.audits._scales import headline_scales
+from biasprobe.report._attributions_view import attributions_table
+from biasprobe.report._table import Table
 
 FLAGS_FILE = "confound_flags.csv"
 BLODGETT = (
@@ -38,6 +40,7 @@ class LimitsView:
     title: str
     can: list[str]
     cannot: list[str]
+    attributions: Table | None = field(default=None, compare=False)
 
     @property
     def short(self) -> list[str]:
@@ -58,7 +61,9 @@ def limits_view(result: AuditResult, *, path: Path, title: str = "") -> LimitsVi
     cannot += design_lines(result) + baseline_lines(result) + scale_lines(result)
     can += attribution_lines(path)
     cannot.append(REAL_TEXT.format(ref=BLODGETT))
-    return LimitsView(title=title or path.name, can=can, cannot=cannot)
+    return LimitsView(
+        title=title or path.name, can=can, cannot=cannot, attributions=attributions_table(path)
+    )
 
 
 def robustness_lines(result: AuditResult) -> tuple[list[str], list[str]]:

@@ -35,8 +35,10 @@ def _country_map(result: AuditResult, slot: str, prefix: str) -> Figure:
     from biasprobe.maps._svg import country_map_svg
 
     caption = (
-        "Mean score per country over all wordings; colours are centred on the neutral "
-        "baseline. Hover over a country for its name, value and number of probes."
+        "Mean score per country over all wordings; colours are differences from the median "
+        "country (the colour bar gives its value; `biasprobe map --reference baseline` "
+        "centres on the neutral fillers instead). Hover over a country for its name, value "
+        "and number of probes."
     )
     svg = country_map_svg(result, slot=slot)
     return Figure(caption=caption, svg=inline_svg(svg, prefix=f"{prefix}-map", label=caption))
@@ -53,11 +55,11 @@ def _small_multiples(result: AuditResult, slot: str) -> Figure:
 
 SMALL_MULTIPLE_CAPTIONS = {
     "delta": "One map per wording, each country's score minus that wording's neutral "
-    "baseline (delta), on one colour scale centred on 0: a wording's own level does not "
-    "colour its whole map.",
+    "baseline (delta), on one colour scale centred on the median country's delta: a "
+    "wording's own level does not colour its whole map.",
     "vs_mean": "One map per wording, each country's score minus that wording's mean over "
-    "countries, on one colour scale centred on 0: a wording's own level does not colour "
-    "its whole map.",
+    "countries, on one colour scale centred on the median country: a wording's own level "
+    "does not colour its whole map.",
 }
 
 

@@ -1,12 +1,12 @@
 """Paired statistics for minimal pairs (benchmarks and counterfactual template probes).
 
-Every pair has a score for side a (the stereotypical / pro text) and side b (the
-anti-stereotypical text): the probability of the model's score label. For a set of
-pairs, with ``d = score_a - score_b``:
+Every pair has a score for side a (a benchmark's first side: WinoBias pro-stereotypical,
+StereoSet stereotype, CrowS-Pairs sent_more) and side b (the other text): the
+probability of the model's score label. For a set of pairs, with ``d = score_a - score_b``:
 
 - ``mean_diff``: mean of ``d``, with a percentile bootstrap CI (seeded NumPy
-  ``Generator``, ``n_bootstrap`` resamples of the pairs). Positive: side a scores higher,
-  e.g. the stereotypical sentence reads as more positive; negative: the reverse.
+  ``Generator``, ``n_bootstrap`` resamples of the pairs). Positive: side a scores higher;
+  negative: the reverse. What that compares is whatever the two texts differ in.
 - ``share_a_higher``: share of pairs with ``a > b``; exact ties count one half, so 0.5
   means no preference. Wilson score interval.
 - ``flip_rate``: share of pairs whose predicted label differs between the two sides

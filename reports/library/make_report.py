@@ -37,12 +37,20 @@ CONTRASTS = [
 ]
 
 
+def role(audit: biasprobe.AuditResult, slot: str) -> str:
+    """``identity`` or ``design`` (``role: design`` in the set's YAML: a manipulated
+    variable such as the emotion words, whose gap is not an identity bias)."""
+    slots = (audit.metadata.get("template_set") or {}).get("slots") or {}
+    return str((slots.get(slot) or {}).get("role", "identity"))
+
+
 def headline(name: str, audit: biasprobe.AuditResult) -> list[dict]:
     gaps = audit.gaps()
     rows = []
     for g in gaps[gaps["template_id"] == "all"].to_dict("records"):
         rows.append({
-            "set": name, "slot": g["slot"], "comparison": "max - min group mean",
+            "set": name, "slot": g["slot"], "role": role(audit, g["slot"]),
+            "comparison": "max - min group mean",
             "n_groups": g["n_groups"], "gap": g["gap"], "ci_low": g["gap_ci_low"],
             "ci_high": g["gap_ci_high"], "p_value": g["p_value"], "null_gap": g["null_gap"],
             "gap_debiased": g["gap_debiased"], "high_group": g["max_group"],
@@ -65,7 +73,8 @@ def contrast(name: str, audit: biasprobe.AuditResult, slot: str, col: str, a: st
     probes = audit.probes[~audit.probes["is_baseline"]]
     meta = f"{slot}_{col}"
     return {
-        "set": name, "slot": slot, "comparison": label, "n_groups": 2,
+        "set": name, "slot": slot, "role": role(audit, slot), "comparison": label,
+        "n_groups": 2,
         "gap": row["estimate"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
         "p_value": row["p_value"], "high_group": a,
         "high_mean": float(probes.loc[probes[meta] == a, "score"].mean()), "low_group": b,

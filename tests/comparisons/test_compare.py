@@ -18,7 +18,8 @@ from scipy import stats
 from biasprobe._errors import UsageError
 from biasprobe.cli import main
 from biasprobe.comparisons._compare import compare
-from biasprobe.comparisons._comparison import ComparisonResult, finding
+from biasprobe.comparisons._comparison import ComparisonResult
+from biasprobe.comparisons._findings import finding
 from biasprobe.comparisons._pairs import load_pairs
 from biasprobe.comparisons._sst2 import load_sst2
 
@@ -98,7 +99,7 @@ def test_summary_matches_scipy_on_raw_scores(
         assert row["flip_rate"] == pytest.approx(np.mean((a > 0.5) != (b > 0.5)))
     flat = overall[overall["model"] != "counting"]
     assert (flat["mean_diff"] == 0).all() and flat["p_value"].isna().all()
-    assert set(flat["finding"]) == {"no significant difference"}
+    assert all(f.startswith("no significant") for f in flat["finding"])
     summary = fake_result.summary()
     wino = summary[(summary["model"] == "counting") & (summary["benchmark"] == "winobias")]
     assert set(wino["breakdown"]) <= {"overall", "split", "wb_type", "pronoun_gender", "occupation"}
@@ -109,8 +110,8 @@ def test_summary_matches_scipy_on_raw_scores(
     ("significant", "mean_diff", "rank_biserial", "expected"),
     [
         (False, -0.2, -0.5, "no significant difference"),
-        (True, -0.2, -0.5, "anti-stereotypical side scores higher"),
-        (True, 0.1, 0.3, "stereotypical side scores higher"),
+        (True, -0.2, -0.5, "text_b scores higher"),
+        (True, 0.1, 0.3, "text_a scores higher"),
         (True, 0.01, -0.3, "mixed: most pairs and the mean difference point different ways"),
     ],
 )
