@@ -216,7 +216,7 @@ def _sd_effects(
 ) -> tuple[float, float, float]:
     k = int(np.isfinite(means).sum())
     # Two groups: the signed contrast is the estimand; an SD of two effects covered only 88%
-    # in the simulation (benchmarks/results/sim_inference.json), so it is not reported.
+    # in a run of benchmarks/sim_inference.py (500 replicates, 2 x 8 x 197): not reported.
     if k < 3 or n < 2:
         return float("nan"), float("nan"), float("nan")
     floor = float(np.nansum(noise))
