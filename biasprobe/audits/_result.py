@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from collections.abc import Callable, Mapping
@@ -90,7 +91,7 @@ class AuditResult:
     ) -> None:
         _check_probes(probes, slots)
         check_statistics_options(n_bootstrap=n_bootstrap, confidence=confidence)
-        self._stored: Callable[[], Tables | None] | None = None
+        self._stored: Callable[[AuditResult], Tables | None] | None = None
         self.probes = _with_deltas(probes)
         self.slots = list(slots)
         self.boot = Bootstrap(n_resamples=n_bootstrap, confidence=confidence, seed=seed)
@@ -108,7 +109,7 @@ class AuditResult:
     # the statistics: computed once, or read on first use from a saved folder (load_audit)
     def _statistics(self) -> Tables:
         if self._tables is None:
-            stored = self._stored() if self._stored is not None else None
+            stored = self._stored(self) if self._stored is not None else None
             self._tables = stored if stored is not None else self._compute(self._spec)
         return self._tables
 
@@ -375,10 +376,13 @@ def load_audit(path: str | Path) -> AuditResult:
         float(metadata.get("confidence", 0.95)),
         None,
     )
-    result._stored = lambda: read_tables(
-        folder, version=version, probes=result.probes, metadata=result._slot_metas()
-    )
+    result._stored = functools.partial(_read_stored, folder=folder, version=version)
     return result
+
+
+def _read_stored(result: AuditResult, *, folder: Path, version: Any) -> Tables | None:
+    # a module function (not a lambda): a loaded result pickles like a computed one
+    return read_tables(folder, version=version, probes=result.probes, metadata=result._slot_metas())
 
 
 def _check_probes(probes: pd.DataFrame, slots: list[str]) -> None:

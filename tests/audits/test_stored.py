@@ -25,28 +25,49 @@ def fake_model(texts: list[str]) -> list[list[float]]:
 
 
 SAVED: dict[str, Path] = {}
+AFRICA = """\
+name: mini-africa
+description: Three wordings over the African countries (Namibia's iso2 is "NA").
+slots:
+  country:
+    lexicon: countries
+    neutral: a country
+    where: {region: [Africa]}
+templates:
+  - id: film
+    text: "This film was shot in {country}."
+  - id: trip
+    text: "We are planning a trip to {country}."
+  - id: book
+    text: "The book is set in {country}."
+"""
 
 
 def save(name: str, factory: pytest.TempPathFactory) -> Path:
     """The set audited with the stand-in scorer and saved (once per session)."""
     if name not in SAVED:
+        root = factory.mktemp(name)
+        source: str | Path = name
+        if name == "mini-africa":
+            source = root / "africa.yaml"
+            source.write_text(AFRICA, encoding="utf-8")
         result = biasprobe.audit(
-            name, model=fake_model, cache=None, progress=False, n_bootstrap=200, seed=3
+            source, model=fake_model, cache=None, progress=False, n_bootstrap=200, seed=3
         )
-        SAVED[name] = result.save(factory.mktemp(name))
+        SAVED[name] = result.save(root / "audit")
     return SAVED[name]
 
 
-@pytest.fixture(scope="module", params=["country", "occupation_gender", "names_ethnicity"])
+@pytest.fixture(scope="module", params=["mini-africa", "occupation_gender", "names_ethnicity"])
 def saved(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # country: lexicon columns with "NA" (Namibia's iso2); occupation_gender: two slots
+    # mini-africa: lexicon columns with "NA" (Namibia's iso2); occupation_gender: two slots
     # (cells, interactions); names_ethnicity: named contrasts from the YAML
     return save(request.param, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def country(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save("country", tmp_path_factory)
+    return save("mini-africa", tmp_path_factory)
 
 
 def recomputed(folder: Path) -> AuditResult:
@@ -86,8 +107,11 @@ def test_loaded_statistics_equal_the_recomputed_ones(
     no_compute(monkeypatch)  # read, not recomputed
     got = load_audit(saved)
     assert_same(got, want)
-    if saved.name.startswith("names_ethnicity"):
+    if saved.parent.name.startswith("names_ethnicity"):
         assert (got.contrasts()["kind"] == "named").any()
+    if saved.parent.name.startswith("mini-africa"):
+        iso2 = got.by_group("country").set_index("value")["iso2"]
+        assert iso2["Namibia"] == "NA"
     if len(got.slots) == 2:  # computed on demand from the probes, as before
         monkeypatch.undo()
         pd.testing.assert_frame_equal(got.cells(*got.slots), want.cells(*want.slots))
@@ -134,3 +158,12 @@ def test_tables_that_do_not_match_the_probes_are_recomputed(country: Path, tmp_p
     pd.testing.assert_series_equal(
         got.sort_index(), want.sort_index(), check_names=False, check_index_type=False
     )
+
+
+def test_a_loaded_audit_pickles_before_and_after_first_use(country: Path) -> None:
+    import pickle
+
+    fresh = load_audit(country)
+    again = pickle.loads(pickle.dumps(fresh))
+    assert_same(again, recomputed(country))
+    pd.testing.assert_frame_equal(pickle.loads(pickle.dumps(fresh)).gaps(), fresh.gaps())
