@@ -19,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 
 class AuditResult(Protocol):
@@ -75,7 +75,7 @@ def neutral_deltas(result: AuditResult, slot: str, *, confidence: float = 0.95) 
     n = per_filler.shape[1]
     delta = per_filler.mean(axis=1)
     se = per_filler.std(axis=1, ddof=1) / np.sqrt(n) if n > 1 else np.full(len(delta), np.nan)
-    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * se if n > 1 else se
+    half = special.stdtrit(n - 1, 0.5 + confidence / 2) * se if n > 1 else se  # t.ppf
     lo, hi = per_filler.min(axis=1), per_filler.max(axis=1)
     side = np.where(hi < 0, "below", np.where(lo > 0, "above", "within"))
     return pd.DataFrame(

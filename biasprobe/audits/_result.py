@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pandas as pd
 from biasprobe._errors import DataError, UsageError
 from biasprobe._io import write_atomic, write_text_atomic
 from biasprobe.audits._inference import compute_tables
+from biasprobe.audits._stored import STORED_KEY, Tables, read_tables, stored_mark
 from biasprobe.stats._contrasts import ContrastSpec
 from biasprobe.stats._groups import Bootstrap
 from biasprobe.stats._intersections import cell_table, interaction_table
@@ -61,6 +63,8 @@ class AuditResult:
         Model, template set, seed, versions and timings (written to ``audit.json``).
     """
 
+    _tables: Tables | None
+
     def __init__(
         self,
         *,
@@ -72,8 +76,22 @@ class AuditResult:
         confidence: float = 0.95,
         contrasts: Mapping[str, ContrastSpec] | None = None,
     ) -> None:
+        self._setup(probes, slots, metadata, seed, n_bootstrap, confidence, contrasts)
+        self._tables = self._compute(self._spec)
+
+    def _setup(
+        self,
+        probes: pd.DataFrame,
+        slots: list[str],
+        metadata: dict[str, Any] | None,
+        seed: int,
+        n_bootstrap: int,
+        confidence: float,
+        contrasts: Mapping[str, ContrastSpec] | None,
+    ) -> None:
         _check_probes(probes, slots)
         check_statistics_options(n_bootstrap=n_bootstrap, confidence=confidence)
+        self._stored: Callable[[AuditResult], Tables | None] | None = None
         self.probes = _with_deltas(probes)
         self.slots = list(slots)
         self.boot = Bootstrap(n_resamples=n_bootstrap, confidence=confidence, seed=seed)
@@ -86,7 +104,36 @@ class AuditResult:
             self.metadata["contrasts"] = {
                 k: {n: list(sides) for n, sides in v.items()} for k, v in spec.items()
             }
-        self._groups, self._gaps, self._contrasts = self._compute(spec or {})
+        self._spec = dict(spec or {})
+        self._tables = None
+
+    # the statistics: computed once, or read on first use from a saved folder (load_audit)
+    def _statistics(self) -> Tables:
+        if self._tables is None:
+            stored = self._stored(self) if self._stored is not None else None
+            self._tables = stored if stored is not None else self._compute(self._spec)
+        return self._tables
+
+    @property
+    def _groups(self) -> pd.DataFrame:
+        return self._statistics()[0]
+
+    @property
+    def _gaps(self) -> pd.DataFrame:
+        return self._statistics()[1]
+
+    @property
+    def _contrasts(self) -> pd.DataFrame:
+        return self._statistics()[2]
+
+    def _slot_metas(self) -> dict[str, pd.DataFrame]:
+        scored = ~self.probes["is_baseline"]
+        metas = {}
+        for slot in self.slots:
+            keep = scored & self.probes[slot].notna()
+            meta_cols = [c for c in self.probes.columns if c == slot or c.startswith(f"{slot}_")]
+            metas[slot] = _slot_metadata(self.probes.loc[keep, meta_cols], slot)
+        return metas
 
     @property
     def options(self) -> Options:
@@ -100,15 +147,8 @@ class AuditResult:
         cols = ["template_id", *self.slots, "score", "delta"]
         return self.probes.loc[~self.probes["is_baseline"], cols]
 
-    def _compute(
-        self, spec: Mapping[str, ContrastSpec]
-    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        scored = ~self.probes["is_baseline"]
-        metas = {}
-        for slot in self.slots:
-            keep = scored & self.probes[slot].notna()
-            meta_cols = [c for c in self.probes.columns if c == slot or c.startswith(f"{slot}_")]
-            metas[slot] = _slot_metadata(self.probes.loc[keep, meta_cols], slot)
+    def _compute(self, spec: Mapping[str, ContrastSpec]) -> Tables:
+        metas = self._slot_metas()
         tables = compute_tables(
             self._scored_rows(), self.slots, self.options, metadata=metas, contrasts=spec
         )
@@ -228,9 +268,8 @@ class AuditResult:
             inter = self.interaction(*self.slots)
             write_atomic(out / "cells.csv", lambda p: cells.to_csv(p, index=False))
             write_atomic(out / "interactions.csv", lambda p: inter.to_csv(p, index=False))
-        write_text_atomic(
-            out / "audit.json", json.dumps(self.metadata, indent=2, default=str) + "\n"
-        )
+        meta = {**self.metadata, **stored_mark()}  # the CSVs above are current statistics
+        write_text_atomic(out / "audit.json", json.dumps(meta, indent=2, default=str) + "\n")
         return out
 
     to_dir = save
@@ -305,7 +344,9 @@ def load_audit(path: str | Path) -> AuditResult:
     Returns
     -------
     AuditResult
-        With the statistics recomputed from the probes, seeded as recorded in audit.json.
+        With the statistics the folder holds (groups.csv, gaps.csv, contrasts.csv), read
+        on first use; recomputed from the probes, seeded as recorded in audit.json, for a
+        folder written by an earlier version or whose tables do not match its probes.
 
     Examples
     --------
@@ -325,14 +366,24 @@ def load_audit(path: str | Path) -> AuditResult:
         probes = pd.read_parquet(probes_path)
     except (ValueError, OSError) as exc:
         raise DataError(f"{folder}: cannot read audit ({type(exc).__name__}: {exc})") from None
-    return AuditResult(
-        probes=probes,
-        slots=list(metadata.get("slots", [])),
-        metadata=metadata,
-        seed=int(metadata.get("seed", 0)),
-        n_bootstrap=int(metadata.get("n_bootstrap", 2000)),
-        confidence=float(metadata.get("confidence", 0.95)),
+    version = metadata.pop(STORED_KEY, None)
+    result = AuditResult.__new__(AuditResult)
+    result._setup(
+        probes,
+        list(metadata.get("slots", [])),
+        metadata,
+        int(metadata.get("seed", 0)),
+        int(metadata.get("n_bootstrap", 2000)),
+        float(metadata.get("confidence", 0.95)),
+        None,
     )
+    result._stored = functools.partial(_read_stored, folder=folder, version=version)
+    return result
+
+
+def _read_stored(result: AuditResult, *, folder: Path, version: Any) -> Tables | None:
+    # a module function (not a lambda): a loaded result pickles like a computed one
+    return read_tables(folder, version=version, probes=result.probes, metadata=result._slot_metas())
 
 
 def _check_probes(probes: pd.DataFrame, slots: list[str]) -> None:

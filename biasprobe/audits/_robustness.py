@@ -9,7 +9,7 @@ agreement across wordings. Estimands, per slot:
   wordings where it lies below (above) that wording's median value ("sign agreement",
   a deviation from the median group, so it does not hang on one neutral filler), and
   the range of its ranks across wordings;
-- per slot: Kendall's tau between every pair of wordings (``scipy.stats.kendalltau``),
+- per slot: Kendall's tau-b between every pair of wordings (``kendall_tau``),
   Kendall's W over all wordings, and the overlap of each wording's bottom-k / top-k
   with the overall bottom-k / top-k.
 
@@ -19,17 +19,21 @@ on the same side of the wording's median in all wordings but at most one. With o
 wording nothing is robust: there is nothing to agree.
 
 Kendall's W is computed here (scipy has no coefficient of concordance); it is checked
-in the tests against its identity with the mean pairwise Spearman correlation.
+in the tests against its identity with the mean pairwise Spearman correlation. Kendall's
+tau-b is computed here too (over all pairs, n is at most a few hundred values): the
+report reads these tables, and ``scipy.stats.kendalltau`` would cost it the import of
+``scipy.stats`` (about half a second); the tests check it against ``scipy.stats.kendalltau``.
 """
 
 from __future__ import annotations
 
+import functools
 from itertools import combinations
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 
 class AuditResult(Protocol):
@@ -155,7 +159,7 @@ def wording_agreement(result: AuditResult, slot: str, *, k: int | None = None) -
         "tau_bottom": _mean(_pairwise_tau(means.loc[overall.index[:ends]])),
         "tau_top": _mean(_pairwise_tau(means.loc[overall.index[-ends:]])),
         "kendall_w": w,
-        "w_p_value": float(stats.chi2.sf(chi2, n - 1)) if np.isfinite(w) else float("nan"),
+        "w_p_value": float(special.chdtrc(n - 1, chi2)) if np.isfinite(w) else float("nan"),
         "bottom_k_overlap": float(np.mean([len(s & bottom) / kk for s in low_sets])),
         "top_k_overlap": float(np.mean([len(s & top) / kk for s in high_sets])),
         "bottom_k_same": float(np.mean([s == bottom for s in low_sets])),
@@ -165,7 +169,26 @@ def wording_agreement(result: AuditResult, slot: str, *, k: int | None = None) -
 
 def _pairwise_tau(means: pd.DataFrame) -> list[float]:
     pairs = combinations(means.columns, 2)
-    return [float(stats.kendalltau(means[a], means[b]).statistic) for a, b in pairs]
+    return [kendall_tau(means[a].to_numpy(float), means[b].to_numpy(float)) for a, b in pairs]
+
+
+@functools.lru_cache(maxsize=4)
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.triu_indices(n, 1)
+
+
+def kendall_tau(x: np.ndarray, y: np.ndarray) -> float:
+    """Kendall's tau-b of two equally long arrays (NaN for a constant one or any NaN), as
+    ``scipy.stats.kendalltau`` gives it: (concordant - discordant) pairs over the square
+    roots of the pairs untied in x and in y."""
+    if np.isnan(x).any() or np.isnan(y).any():
+        return float("nan")
+    i, j = _pairs(len(x))
+    sx, sy = np.sign(x[i] - x[j]), np.sign(y[i] - y[j])
+    untied_x, untied_y = np.count_nonzero(sx), np.count_nonzero(sy)
+    if untied_x == 0 or untied_y == 0:
+        return float("nan")
+    return float(np.dot(sx, sy) / np.sqrt(untied_x) / np.sqrt(untied_y))
 
 
 def _mean(values: list[float]) -> float:

@@ -120,7 +120,10 @@ def render_report(
     audits = [audit_view(load_audit(p), path=p, index=i) for i, p in enumerate(sources.audits)]
     for view in audits:
         for slot in view.slots:
-            slot.figures = map_figures(view.result, slot.slot, prefix=f"{view.id}-{slot.slot}")
+            prefix = f"{view.id}-{slot.slot}"
+            slot.figures = map_figures(
+                view.result, slot.slot, prefix=prefix, folder=Path(view.path)
+            )
     comparisons = [comparison_view(p, index=i) for i, p in enumerate(sources.comparisons)]
     limits = [limits_view(v.result, path=Path(v.path), title=v.title) for v in audits]
     checks = checks_table([read_checks(p / CHECKS_FILE) for p in sources.checks])

@@ -6,7 +6,11 @@ report module (and ``biasprobe``) stays fast.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from biasprobe.audits._result import AuditResult
+from biasprobe.report._figure_cache import cached_figure, figure_key
 from biasprobe.report._figures import Figure, figure, inline_svg, png_data_uri
 
 SMALL_MULTIPLE_DPI = 60
@@ -18,16 +22,26 @@ def has_map(result: AuditResult, slot: str) -> bool:
     return f"{slot}_iso3" in result.probes.columns
 
 
-def map_figures(result: AuditResult, slot: str, *, prefix: str) -> list[Figure]:
-    """The country map (inline SVG with tooltips), small multiples and region bars."""
+def map_figures(
+    result: AuditResult, slot: str, *, prefix: str, folder: Path | None = None
+) -> list[Figure]:
+    """The country map (inline SVG with tooltips), small multiples and region bars.
+
+    ``folder``: the audit directory ``result`` was loaded from; its figures drawn by an
+    earlier report are reused when nothing they depend on changed (``_figure_cache``)."""
     if not has_map(result, slot):
         return []
+
+    def get(caption: str, draw: Callable[[], Figure]) -> Figure:
+        key = figure_key(folder, caption, slot, prefix) if folder is not None else None
+        return cached_figure(key, lambda: figure(caption, draw))
+
     figures = [
-        figure("Mean score by country", lambda: _country_map(result, slot, prefix)),
-        figure("One map per wording", lambda: _small_multiples(result, slot)),
+        get("Mean score by country", lambda: _country_map(result, slot, prefix)),
+        get("One map per wording", lambda: _small_multiples(result, slot)),
     ]
     if f"{slot}_{REGION_COLUMN}" in result.probes.columns:
-        figures.append(figure("Mean score by region", lambda: _regions(result, slot)))
+        figures.append(get("Mean score by region", lambda: _regions(result, slot)))
     return figures
 
 

@@ -8,16 +8,19 @@ line. Reads the table of ``biasprobe.diffs._quality.quality_table`` (``quality.c
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from matplotlib.figure import Figure
 
-from biasprobe.maps._svg import save_figure
+if TYPE_CHECKING:  # matplotlib is imported when a figure is drawn: a report without one
+    from matplotlib.figure import Figure  # skips it
 
 
 def plot_quality(table: pd.DataFrame) -> Figure:
     """One panel per slot: gap (x) against SST-2 dev accuracy (y), 95% CIs as bars,
     the Pareto front filled and joined."""
+    from matplotlib.figure import Figure
+
     slots = list(dict.fromkeys(table["slot"]))
     fig = Figure(figsize=(4.2 * len(slots), 3.6), dpi=120, layout="constrained")
     axes = fig.subplots(1, len(slots), squeeze=False)[0]
@@ -44,6 +47,8 @@ def plot_quality(table: pd.DataFrame) -> Figure:
 
 def save_quality_figure(table: pd.DataFrame, path: str | Path) -> Path:
     """Write ``plot_quality(table)`` to ``path`` (PNG, SVG or PDF by suffix)."""
+    from biasprobe.maps._svg import save_figure
+
     return save_figure(plot_quality(table), path)
 
 

@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from biasprobe._errors import DataError
 from biasprobe.stats._shift import fcr_level, hodges_lehmann
@@ -93,6 +92,8 @@ def wilson_interval(successes: float, n: int, *, confidence: float) -> tuple[flo
     """Wilson score interval for a proportion (``successes`` may be fractional)."""
     if n == 0:
         return (np.nan, np.nan)
+    from scipy import stats  # here: importing scipy.stats costs ~0.5 s (readers skip it)
+
     z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
     p = successes / n
     denom = 1 + z**2 / n
@@ -108,6 +109,8 @@ def wilcoxon_test(diff: np.ndarray) -> tuple[float, float, float]:
     nonzero = diff[diff != 0]
     if len(nonzero) == 0:
         return (np.nan, np.nan, np.nan)
+    from scipy import stats  # here: importing scipy.stats costs ~0.5 s (readers skip it)
+
     ranks = stats.rankdata(np.abs(nonzero))
     w_plus, w_minus = ranks[nonzero > 0].sum(), ranks[nonzero < 0].sum()
     with warnings.catch_warnings():

@@ -17,7 +17,6 @@ significant. scipy has the test but not its interval, hence this module.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 EXACT_MAX_N = 50
 
@@ -50,6 +49,8 @@ def _order_index(n: int, alpha: float) -> int:
         below = np.flatnonzero(2 * _exact_cdf(n) < alpha)
         return int(below[-1]) if below.size else -1
     mean, sd = n * (n + 1) / 4, np.sqrt(n * (n + 1) * (2 * n + 1) / 24)
+    from scipy import stats  # here: importing scipy.stats costs ~0.5 s (readers skip it)
+
     z = stats.norm.ppf(1 - alpha / 2)
     return int(np.ceil(mean - z * sd)) - 1
 

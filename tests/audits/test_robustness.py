@@ -77,3 +77,18 @@ def test_kendall_w_bounds() -> None:
     assert kendall_w(same) == pytest.approx(1.0)
     opposed = np.column_stack([np.arange(1.0, 11.0), np.arange(10.0, 0.0, -1)])
     assert kendall_w(opposed) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_kendall_tau_matches_scipy(ties: bool) -> None:
+    from biasprobe.audits._robustness import kendall_tau
+
+    rng = np.random.default_rng(5)
+    for n in (2, 3, 10, 197):
+        x, y = rng.normal(size=n), rng.normal(size=n)
+        if ties:  # tau-b's tie correction
+            x, y = np.round(x), np.round(y * 2) / 2
+        want = stats.kendalltau(x, y).statistic
+        assert kendall_tau(x, y) == pytest.approx(want, rel=1e-12, nan_ok=True)
+    assert np.isnan(kendall_tau(np.ones(5), np.arange(5.0)))  # constant: scipy gives NaN too
+    assert np.isnan(kendall_tau(np.array([1.0, np.nan, 2.0]), np.arange(3.0)))

@@ -98,6 +98,8 @@ def hostile_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     return html, card
 
 
+@pytest.mark.slow  # one report and card of 20 payloads (maps drawn); the fast loop has the
+# report's and card's hostile-string tests (tests/report)
 def test_no_payload_becomes_markup(hostile_report: tuple[str, str]) -> None:
     html, _ = hostile_report
     parser = TagCollector()
@@ -119,6 +121,8 @@ def test_no_payload_becomes_markup(hostile_report: tuple[str, str]) -> None:
                 assert not re.match(r"(?i)(https?:)?//", value or ""), (tag, key, value)
 
 
+@pytest.mark.slow  # one report and card of 20 payloads (maps drawn); the fast loop has the
+# report's and card's hostile-string tests (tests/report)
 def test_payloads_are_shown_as_text(hostile_report: tuple[str, str]) -> None:
     import html as html_lib
 
@@ -128,6 +132,8 @@ def test_payloads_are_shown_as_text(hostile_report: tuple[str, str]) -> None:
         assert payload in text
 
 
+@pytest.mark.slow  # one report and card of 20 payloads (maps drawn); the fast loop has the
+# report's and card's hostile-string tests (tests/report)
 def test_model_card_escapes_payloads(hostile_report: tuple[str, str]) -> None:
     _, card = hostile_report
     fences = re.findall(r"^(`{3,}|~{3,})", card, flags=re.M)

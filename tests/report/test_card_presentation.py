@@ -31,10 +31,15 @@ def local_model_audit(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_card_names_the_model_and_its_fingerprint_not_a_path(
-    local_model_audit: Path, tmp_path: Path
-) -> None:
-    text = biasprobe.build_card([local_model_audit], out=tmp_path / "BIAS.md").read_text()
+@pytest.fixture(scope="module")
+def local_card(local_model_audit: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The card of that audit (built once: it draws the map)."""
+    out = tmp_path_factory.mktemp("card") / "BIAS.md"
+    return biasprobe.build_card([local_model_audit], out=out).read_text()
+
+
+def test_card_names_the_model_and_its_fingerprint_not_a_path(local_card: str) -> None:
+    text = local_card
     intro = text.split("\n")[2]
     assert intro.startswith(
         f"We probed minilm-l6-sst2 (local model, fingerprint {FINGERPRINT[:18]})"
@@ -42,10 +47,10 @@ def test_card_names_the_model_and_its_fingerprint_not_a_path(
     assert "../shared" not in intro
 
 
-def test_card_counts_the_baseline_probes(local_model_audit: Path, tmp_path: Path) -> None:
+def test_card_counts_the_baseline_probes(local_model_audit: Path, local_card: str) -> None:
     probes = biasprobe.load_audit(local_model_audit).probes
     n_base, n_all = int(probes["is_baseline"].sum()), len(probes)
-    text = biasprobe.build_card([local_model_audit], out=tmp_path / "BIAS.md").read_text()
+    text = local_card
     assert f"with {n_all - n_base:,} sentences" in text
     assert f"plus {n_base} neutral baseline probes, one per wording" in text
     assert f"{n_all:,} probes in all" in text

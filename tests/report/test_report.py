@@ -360,10 +360,10 @@ def test_comparison_without_summary(tmp_path: Path) -> None:
 
 
 def test_cli_writes_the_report(
-    tmp_path: Path, audit_dir: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, compare_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "cli.html"
-    assert main(["report", str(audit_dir), "--out", str(out), "--title", "CLI <title>"]) == 0
+    out = tmp_path / "cli.html"  # a comparison folder: no maps to draw (tested above)
+    assert main(["report", str(compare_dir), "--out", str(out), "--title", "CLI <title>"]) == 0
     html = out.read_text(encoding="utf-8")
     assert "<title>CLI &lt;title&gt;</title>" in html
     assert f"wrote {out}" in capsys.readouterr().out
