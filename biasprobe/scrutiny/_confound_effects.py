@@ -1,14 +1,24 @@
 """Group effects adjusted for lexical confounds, and the findings those confounds could explain.
 
 Unit of analysis: the slot value (each value's audit mean is one observation; values, not
-probes, are the independent units of a group comparison). Estimands:
+probes, are the units of a group comparison). Estimands:
 
 - ``raw``: difference of the mean of value means between a group and the reference group
-  (the group with the highest mean), OLS ``mean ~ C(group)`` with HC3 standard errors;
+  (the group with the highest mean), OLS ``mean ~ C(group)``;
 - ``pieces``, ``bare_score``, ``pieces+bare_score``: the same difference adjusted for the
   number of word pieces and/or the bare-term score (OLS with the covariates);
 - ``strata:pieces``: within matched strata, i.e. with a fixed effect per number of word
   pieces, over the strata that hold values of more than one group.
+
+Intervals follow the audit's design, as the inference layer's named contrasts do: the
+values of each group are a sample of such values and the wordings a sample of wordings,
+so both are resampled (values within their group, wordings shared; a two-way cluster
+bootstrap) and the OLS is refitted on each replicate's value means (weighted by the
+values' resampling counts); the interval is the estimate -/+ t(n_wordings - 1) x the
+bootstrap SE. statsmodels' HC3 errors treat value means as independent and miss the
+wording x group variation (for AA - EA names [-0.135, -0.058] against [-0.181, -0.012] from
+the audit's own contrast); it has no crossed-cluster bootstrap, hence this code. Without
+the per-wording cells (``cells=None``) the HC3 interval is given, and ``interval`` says so.
 
 A group effect whose raw interval excludes 0 is flagged as one the confounds could explain
 when an adjustment puts 0 inside its interval or shrinks the effect by half or more.
@@ -73,14 +83,24 @@ def associations(terms: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["slot", "covariate", "rho", "p_value", "n_values"])
 
 
-def group_effects(terms: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
+def group_effects(
+    terms: pd.DataFrame,
+    *,
+    confidence: float = 0.95,
+    cells: pd.DataFrame | None = None,
+    n_resamples: int = 2000,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Each group minus the reference group, raw and adjusted for the lexical confounds.
 
-    Columns: slot, contrast, adjustment, estimate, ci_low, ci_high, p_value, n_values.
-    Empty when ``terms`` has no group column.
+    ``cells``: the audit's scored probes of the slot (columns ``value``, ``template_id``,
+    ``score``), for intervals that resample wordings and values (module docstring).
+
+    Columns: slot, contrast, adjustment, estimate, ci_low, ci_high, p_value, n_values,
+    n_wordings, interval. Empty when ``terms`` has no group column.
     """
     cols = ["slot", "contrast", "adjustment", "estimate", "ci_low", "ci_high", "p_value"]
-    cols.append("n_values")
+    cols += ["n_values", "n_wordings", "interval"]
     data = terms.dropna(subset=["group"]) if "group" in terms else terms.iloc[:0]
     if data.empty or data["group"].nunique() < 2:
         return pd.DataFrame(columns=cols)
@@ -90,8 +110,56 @@ def group_effects(terms: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFr
         fit_data = _fit_data(data, name)
         if fit_data is None:
             continue
-        rows += _fit(fit_data, ref=ref, extra=extra, name=name, confidence=confidence)
+        boot = (
+            _Bootstrap(fit_data, cells, n_resamples=n_resamples, seed=seed, key=name)
+            if cells is not None
+            else None
+        )
+        rows += _fit(fit_data, ref=ref, extra=extra, name=name, confidence=confidence, boot=boot)
     return pd.DataFrame(rows, columns=cols)
+
+
+class _Bootstrap:
+    """Two-way cluster bootstrap of OLS coefficients on value means (wordings x values)."""
+
+    def __init__(
+        self, data: pd.DataFrame, cells: pd.DataFrame, *, n_resamples: int, seed: int, key: str
+    ) -> None:
+        from biasprobe.stats._design import rng_for
+
+        values = data["value"].astype(str).tolist()
+        part = cells[cells["value"].astype(str).isin(values)]
+        sums = part.pivot_table(
+            index="value", columns="template_id", values="score", aggfunc="sum", fill_value=0.0
+        )
+        counts = part.pivot_table(
+            index="value", columns="template_id", values="score", aggfunc="count", fill_value=0
+        )
+        self.sums = sums.reindex(values).fillna(0.0).to_numpy(dtype=float)
+        self.counts = counts.reindex(values).fillna(0).to_numpy(dtype=float)
+        self.n_wordings = self.sums.shape[1]
+        rng = rng_for(seed, "confound-effects", data["slot"].iloc[0], key)
+        t = self.n_wordings
+        self.w_words = rng.multinomial(t, np.full(t, 1 / t), size=n_resamples).astype(float)
+        group = data["group"].astype(str).to_numpy()
+        self.w_values = np.zeros((n_resamples, len(values)))
+        for level in pd.unique(group):
+            idx = np.flatnonzero(group == level)
+            draws = rng.multinomial(len(idx), np.full(len(idx), 1 / len(idx)), size=n_resamples)
+            self.w_values[:, idx] = draws
+
+    def coefficients(self, exog: np.ndarray) -> np.ndarray:
+        """OLS coefficients refitted on every replicate: shape ``B x p`` (NaN if singular)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = (self.w_words @ self.sums.T) / (self.w_words @ self.counts.T)  # B x V
+        out = np.full((len(means), exog.shape[1]), np.nan)
+        for b, (m, w) in enumerate(zip(means, self.w_values, strict=True)):
+            keep = (w > 0) & np.isfinite(m)
+            x = exog[keep] * np.sqrt(w[keep])[:, None]
+            if np.linalg.matrix_rank(x) < exog.shape[1]:
+                continue
+            out[b] = np.linalg.lstsq(x, m[keep] * np.sqrt(w[keep]), rcond=None)[0]
+        return out
 
 
 def _fit_data(data: pd.DataFrame, name: str) -> pd.DataFrame | None:
@@ -106,29 +174,50 @@ def _fit_data(data: pd.DataFrame, name: str) -> pd.DataFrame | None:
 
 
 def _fit(
-    data: pd.DataFrame, *, ref: str, extra: str, name: str, confidence: float
+    data: pd.DataFrame,
+    *,
+    ref: str,
+    extra: str,
+    name: str,
+    confidence: float,
+    boot: _Bootstrap | None,
 ) -> list[dict[str, Any]]:
+    from biasprobe.stats._intervals import bootstrap_se, t_interval, t_p_value
+
     formula = f"mean ~ C(group, Treatment(reference={ref!r})){extra}"
     model = smf.ols(formula, data=data)
     if np.linalg.matrix_rank(model.exog) < model.exog.shape[1] or model.df_resid < 1:
         return []
     fit = model.fit(cov_type="HC3")
     ci = fit.conf_int(alpha=1 - confidence)
+    reps = boot.coefficients(model.exog) if boot is not None and boot.n_wordings > 1 else None
     rows = []
-    for term in fit.params.index:
+    for j, term in enumerate(fit.params.index):
         if not term.startswith("C(group"):
             continue
         level = term.split("[T.", 1)[1].rstrip("]")
+        est = float(fit.params[term])
+        lo, hi, p = float(ci.loc[term, 0]), float(ci.loc[term, 1]), float(fit.pvalues[term])
+        interval = "HC3 (value means as independent units)"
+        if reps is not None and boot is not None:
+            n = boot.n_wordings
+            col = reps[:, j]
+            se = float(bootstrap_se(col[np.isfinite(col)], n))
+            lo, hi = (float(x) for x in t_interval(est, se, confidence=confidence, n_clusters=n))
+            p = float(t_p_value(est, se, n))
+            interval = "wordings x values resampled, t"
         rows.append(
             {
                 "slot": data["slot"].iloc[0],
                 "contrast": f"{level} - {ref}",
                 "adjustment": name,
-                "estimate": float(fit.params[term]),
-                "ci_low": float(ci.loc[term, 0]),
-                "ci_high": float(ci.loc[term, 1]),
-                "p_value": float(fit.pvalues[term]),
+                "estimate": est,
+                "ci_low": lo,
+                "ci_high": hi,
+                "p_value": p,
                 "n_values": int(fit.nobs),
+                "n_wordings": boot.n_wordings if boot is not None else np.nan,
+                "interval": interval,
             }
         )
     return rows

@@ -98,7 +98,21 @@ def confound_report(
     for s in slots:
         col = default_group(result, s) if group == AUTO else group
         terms = term_table(result, s, pieces=pieces, score=score, corpus=corpus, group=col)
-        effects = group_effects(terms, confidence=result.boot.confidence)
+        scored = result.probes[~result.probes["is_baseline"] & result.probes[s].notna()]
+        cells = pd.DataFrame(
+            {
+                "value": scored[s].astype(str),
+                "template_id": scored["template_id"].astype(str),
+                "score": scored["score"].astype(float),
+            }
+        )
+        effects = group_effects(
+            terms,
+            confidence=result.boot.confidence,
+            cells=cells,
+            n_resamples=result.boot.n_resamples,
+            seed=result.boot.seed,
+        )
         parts["t"].append(terms)
         parts["a"].append(associations(terms))
         parts["e"].append(effects)

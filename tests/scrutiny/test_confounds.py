@@ -44,7 +44,16 @@ GROUP_B = [
     "Uma",
     "Vic",
 ]
-WORDINGS = ["I met {name} today.", "{name} called.", "This is {name}."]
+WORDINGS = [
+    "I met {name} today.",
+    "{name} called.",
+    "This is {name}.",
+    "{name} was here.",
+    "We saw {name}.",
+    "Ask {name} first.",
+    "{name} wrote back.",
+    "Say hi to {name}.",
+]  # eight, as in the shipped name sets: intervals resample wordings (t with 7 df)
 
 
 def chunks(text: str) -> list[str]:
@@ -181,3 +190,64 @@ def test_real_tokenizer_pieces(stand_in_model: Path) -> None:
     for word in ("Niger", "Torrance", "Saint Vincent and the Grenadines"):
         assert pieces.count(word) == (len(tok.tokenize(word)), 0)
     assert pieces.count("Niger")[0] == 1  # one word piece: no sub-word overlap to blame
+
+
+def wording_of(text: str, name: str) -> int:
+    return next(i for i, w in enumerate(WORDINGS) if w.format(name=name) == text)
+
+
+def wording_specific(text: str, name: str) -> float:
+    """B - A is -0.05 on average, but +0.10 or -0.20 depending on the wording."""
+    t = wording_of(text, name)
+    swing = 0.15 if t % 2 else -0.15
+    return 0.7 + (swing - 0.05 if name in GROUP_B else 0.0) + jitter(name)
+
+
+def test_intervals_resample_wordings_like_the_audit_contrast() -> None:
+    """Raw B - A: the same estimate as the audit's named contrast, and an interval of the
+    same width (both resample wordings and each side's values); statsmodels' HC3 interval,
+    which treats value means as independent, is far narrower."""
+    import statsmodels.formula.api as smf
+
+    result = audit_of(wording_specific)
+    report = confound_report(result, pieces=PIECES, score=None, group="group")
+    raw = report.effects.set_index("adjustment").loc["raw"]
+    assert raw["interval"].startswith("wordings x values") and raw["n_wordings"] == 8
+    named = AuditResult(
+        probes=result.probes,
+        slots=["name"],
+        seed=0,
+        n_bootstrap=2000,
+        contrasts={"name": {"B - A": (GROUP_B, GROUP_A)}},
+    ).contrasts("name")
+    row = named[named["kind"] == "named"].set_index("contrast").loc["B - A"]
+    assert raw["estimate"] == pytest.approx(row["estimate"])
+    width, audit_width = raw["ci_high"] - raw["ci_low"], row["ci_high"] - row["ci_low"]
+    assert width == pytest.approx(audit_width, rel=0.2)
+    assert raw["ci_low"] <= -0.05 <= raw["ci_high"]
+    terms = report.terms
+    hc3 = smf.ols("mean ~ C(group)", data=terms).fit(cov_type="HC3").conf_int()
+    assert width > 3 * float(hc3.iloc[1, 1] - hc3.iloc[1, 0])
+
+
+def test_clustered_interval_covers_a_wording_specific_effect() -> None:
+    """Over wording draws, the 95% interval of the raw effect covers the true average
+    effect (-0.05) most of the time; HC3 misses it most of the time."""
+    import statsmodels.formula.api as smf
+
+    hits = hc3_hits = 0
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        swings = rng.normal(0, 0.15, len(WORDINGS))
+
+        def score(text: str, name: str, swings: np.ndarray = swings) -> float:
+            effect = swings[wording_of(text, name)] - 0.05 if name in GROUP_B else 0.0
+            return 0.7 + effect + jitter(name)
+
+        report = confound_report(audit_of(score), pieces=PIECES, score=None, group="group")
+        raw = report.effects.set_index("adjustment").loc["raw"]
+        hits += int(raw["ci_low"] <= -0.05 <= raw["ci_high"])
+        fit = smf.ols("mean ~ C(group)", data=report.terms).fit(cov_type="HC3")
+        lo, hi = fit.conf_int().iloc[1]
+        hc3_hits += int(lo <= -0.05 <= hi)
+    assert hits >= 10 and hc3_hits <= 4
