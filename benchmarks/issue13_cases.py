@@ -22,7 +22,7 @@ from biasprobe import AuditResult, load_audit
 from biasprobe.checks._metrics import measure
 from biasprobe.checks._thresholds import parse
 from biasprobe.checks._verdicts import Settings, judge
-from biasprobe.comparisons._compare import summarise
+from biasprobe.comparisons._comparison import summarise
 
 
 def fmt(x: float, lo: float, hi: float) -> str:
