@@ -230,6 +230,7 @@ def test_intervals_resample_wordings_like_the_audit_contrast() -> None:
     assert width > 3 * float(hc3.iloc[1, 1] - hc3.iloc[1, 0])
 
 
+@pytest.mark.slow
 def test_clustered_interval_covers_a_wording_specific_effect() -> None:
     """Over wording draws, the 95% interval of the raw effect covers the true average
     effect (-0.05) most of the time; HC3 misses it most of the time."""
