@@ -23,7 +23,7 @@ from biasprobe.probes._grammar import grammar_warning
 from biasprobe.probes._template_set import TemplateSet, load_template_set
 from biasprobe.scoring._cache import (
     USE_DEFAULT_CACHE,
-    ScoreCache,
+    open_cache,
     resolve_cache_path,
 )
 from biasprobe.scoring._options import ScorerKwargs, ScorerOptions
@@ -91,8 +91,7 @@ def audit(
     t0 = time.perf_counter()
     counts: dict[str, Any] = {"n_probes": bound.size()}
     cache_path = resolve_cache_path(cache)
-    store = ScoreCache(cache_path) if cache_path is not None else None
-    try:
+    with open_cache(cache_path) as store:
         probes = score_probes(
             bound,
             probes,
@@ -103,9 +102,6 @@ def audit(
             stats=counts,
             max_probes=max_probes,
         )
-    finally:
-        if store is not None:
-            store.close()
     timings["score_s"] = time.perf_counter() - t0
     warn_grammar(probes)
     meta = build_metadata(bound, scorer, counts=counts, timings=timings, cache=cache_path)

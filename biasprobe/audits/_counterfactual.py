@@ -38,7 +38,7 @@ from biasprobe.probes._mentions import MentionFinder
 from biasprobe.probes._swap import counterfactuals, find_all
 from biasprobe.scoring._cache import (
     USE_DEFAULT_CACHE,
-    ScoreCache,
+    open_cache,
     resolve_cache_path,
 )
 from biasprobe.scoring._options import ScorerKwargs, ScorerOptions
@@ -221,8 +221,7 @@ def counterfactual(
     scorer = load_scorer(model, **scoring.as_kwargs())
     cache_path = resolve_cache_path(cache)
     counts: dict[str, Any] = {}
-    store = ScoreCache(cache_path) if cache_path is not None else None
-    try:
+    with open_cache(cache_path) as store:
         texts = probes["text"].tolist()
         if "label" in text:  # subgroup AUCs need the labelled sentences' scores
             text = _auc_sentences(text, mentions, background=auc_background, seed=seed)
@@ -230,9 +229,6 @@ def counterfactual(
         scored = score_texts(
             texts, scorer=scorer, cache=store, progress=progress, stats=counts, engine=engine
         )
-    finally:
-        if store is not None:
-            store.close()
     timings["score_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     probe_scores = scored.iloc[: len(probes)].drop(columns="text").reset_index(drop=True)

@@ -28,6 +28,7 @@ from biasprobe.comparisons._sst2 import METRIC_COLUMNS, classification_metrics, 
 from biasprobe.scoring._cache import (
     USE_DEFAULT_CACHE,
     ScoreCache,
+    open_cache,
     resolve_cache_path,
 )
 from biasprobe.scoring._options import ScorerKwargs, ScorerOptions
@@ -176,14 +177,10 @@ def compare(
     sst2 = load_sst2(data_dir=root) if utility else None
     load_options = ScorerOptions.of(options, scorer_options).as_kwargs()
     cache_path = resolve_cache_path(cache)
-    store = ScoreCache(cache_path) if cache_path is not None else None
-    try:
+    with open_cache(cache_path) as store:
         scored, utilities, infos = _score_models(
             specs, pairs, sst2, store=store, options=load_options, progress=progress
         )
-    finally:
-        if store is not None:
-            store.close()
     meta = {
         "biasprobe_version": biasprobe_version(),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

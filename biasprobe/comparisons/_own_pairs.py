@@ -27,7 +27,7 @@ from biasprobe.comparisons._pairs import PAIR_COLUMNS
 from biasprobe.probes._corpus import read_table, require_columns
 from biasprobe.scoring._cache import (
     USE_DEFAULT_CACHE,
-    ScoreCache,
+    open_cache,
     resolve_cache_path,
 )
 from biasprobe.scoring._options import ScorerKwargs, ScorerOptions
@@ -163,14 +163,10 @@ def compare_pairs(
     )  # fmt: skip
     load_options = ScorerOptions.of(options, scorer_options).as_kwargs()
     cache_path = resolve_cache_path(cache)
-    store = ScoreCache(cache_path) if cache_path is not None else None
-    try:
+    with open_cache(cache_path) as store:
         scored, utilities, infos = _score_models(
             specs, table, None, store=store, options=load_options, progress=progress
         )
-    finally:
-        if store is not None:
-            store.close()
     set_name = str(table["benchmark"].iloc[0])
     meta: dict[str, Any] = {
         "biasprobe_version": biasprobe_version(),

@@ -10,6 +10,7 @@ call at a time (the scoring stage commits from its main thread while a worker sc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -45,6 +46,12 @@ def resolve_cache_path(cache: Any) -> Any:
     """What an API ``cache=`` argument means: ``USE_DEFAULT_CACHE`` gives
     ``default_cache_path()``; ``None`` (no cache) and a path are returned as given."""
     return default_cache_path() if cache is USE_DEFAULT_CACHE else cache
+
+
+def open_cache(path: Any) -> contextlib.AbstractContextManager[ScoreCache | None]:
+    """``with open_cache(path) as store``: a ``ScoreCache`` closed on exit, or ``None`` when
+    ``path`` is ``None`` (no cache)."""
+    return ScoreCache(path) if path is not None else contextlib.nullcontext()
 
 
 def default_cache_path() -> Path:
