@@ -34,9 +34,11 @@ class Measure(Estimate):
         groups: str,
         confidence: float,
         examples: Examples,
+        mde: float = math.nan,
     ) -> Self:
         obj = cls(float(value), ci_low=float(ci[0]), ci_high=float(ci[1]), label=str(metric))
         obj.metric, obj.groups, obj.confidence, obj._examples = metric, groups, confidence, examples
+        obj.mde = float(mde)
         return obj
 
     def examples(self, n: int = 3, *, upper: bool = True) -> pd.DataFrame:

@@ -228,11 +228,15 @@ def _gap(src: Sources, ref: MetricRef) -> Measure:
         return pairs.sort_values("difference", ascending=not upper, kind="stable")
 
     ci = (est.ci_low, est.ci_high)
-    m = Measure.make(
-        ref, est, ci, groups=f"{top} vs {bottom}", confidence=src.confidence, examples=examples
+    return Measure.make(
+        ref,
+        est,
+        ci,
+        groups=f"{top} vs {bottom}",
+        confidence=src.confidence,
+        examples=examples,
+        mde=float(row.get("mde", np.nan)),
     )
-    m.mde = float(row.get("mde", np.nan))
-    return m
 
 
 def _labels(frame: pd.DataFrame, slots: list[str]) -> np.ndarray:

@@ -193,10 +193,9 @@ def verdict(check: Threshold, m: Measure, limit: float, *, strict: bool) -> tupl
         return "fail", f"{what} is beyond the limit"
     half = (high - low) / 2
     if check.upper and half >= abs(limit):
-        mde = getattr(m, "mde", math.nan)
         power = (
-            f"; it finds a two-group difference of {mde:.3g} with 80% power"
-            if math.isfinite(mde)
+            f"; it finds a two-group difference of {m.mde:.3g} with 80% power"
+            if math.isfinite(m.mde)
             else ""
         )
         return "inconclusive", (
