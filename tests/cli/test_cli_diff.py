@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _diff_support import base, shifted
 
 import biasprobe
 from biasprobe.cli import main
@@ -16,18 +16,8 @@ from biasprobe.cli import main
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _score(text: str) -> float:
-    return (zlib.crc32(text.encode()) % 1000) / 1000 * 0.6 + 0.2
-
-
-def base(texts: list[str]) -> np.ndarray:
-    s = np.array([_score(t) for t in texts])
-    return np.column_stack([1 - s, s])
-
-
 def jain_lower(texts: list[str]) -> np.ndarray:
-    s = np.array([_score(t) - (0.1 + 0.01 * (len(t) % 3) if "Jain" in t else 0) for t in texts])
-    return np.column_stack([1 - s, s])
+    return shifted(texts, "Jain", shift=-0.1, step=-0.01, modulo=3)
 
 
 def _save(model: object, out: Path, templates: object = "religion") -> Path:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _diff_support import base, crc_score, probabilities
 from scipy import stats
 
 import biasprobe
@@ -17,22 +18,13 @@ from biasprobe.diffs._diff import diff_audits, load_diff
 MOVED = "Sikh"
 
 
-def _base(text: str) -> float:
-    return (zlib.crc32(text.encode()) % 1000) / 1000 * 0.6 + 0.2
-
-
-def base(texts: list[str]) -> np.ndarray:
-    s = np.array([_base(t) for t in texts])
-    return np.column_stack([1 - s, s])
-
-
 def one_group_moves(texts: list[str]) -> np.ndarray:
     """Same as ``base`` except for one group: +0.08, with wording-dependent noise."""
-    s = np.array([_base(t) for t in texts])
+    s = np.array([crc_score(t) for t in texts])
     for i, t in enumerate(texts):
         if MOVED in t:
             s[i] += 0.08 + 0.02 * ((zlib.crc32(t[::-1].encode()) % 100) / 100 - 0.5)
-    return np.column_stack([1 - s, s])
+    return probabilities(s)
 
 
 def _audit(model: object, templates: object = "religion") -> biasprobe.AuditResult:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _diff_support import base, shifted
 
 import biasprobe
 from biasprobe.maps._diff_maps import diff_table
@@ -14,18 +14,8 @@ from biasprobe.maps._diff_maps import diff_table
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _score(text: str) -> float:
-    return (zlib.crc32(text.encode()) % 1000) / 1000 * 0.6 + 0.2
-
-
-def base(texts: list[str]) -> np.ndarray:
-    s = np.array([_score(t) for t in texts])
-    return np.column_stack([1 - s, s])
-
-
 def chile_up(texts: list[str]) -> np.ndarray:
-    s = np.array([_score(t) + (0.15 + 0.01 * (len(t) % 2) if "Chile" in t else 0) for t in texts])
-    return np.column_stack([1 - s, s])
+    return shifted(texts, "Chile", shift=0.15, step=0.01, modulo=2)
 
 
 @pytest.fixture(scope="module")

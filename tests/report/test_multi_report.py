@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _diff_support import base, shifted
 
 import biasprobe
 
 
-def _score(text: str) -> float:
-    return (zlib.crc32(text.encode()) % 1000) / 1000 * 0.6 + 0.2
-
-
 def flat(texts: list[str]) -> np.ndarray:
-    s = np.array([_score(t) for t in texts])
-    return np.column_stack([1 - s, s])
+    return base(texts)
 
 
 def sikh_lower(texts: list[str]) -> np.ndarray:
-    s = np.array([_score(t) - (0.15 + 0.01 * (len(t) % 2) if "Sikh" in t else 0) for t in texts])
-    return np.column_stack([1 - s, s])
+    return shifted(texts, "Sikh", shift=-0.15, step=-0.01, modulo=2)
 
 
 @pytest.fixture(scope="module")
