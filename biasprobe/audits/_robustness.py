@@ -168,8 +168,22 @@ def wording_agreement(result: AuditResult, slot: str, *, k: int | None = None) -
 
 
 def _pairwise_tau(means: pd.DataFrame) -> list[float]:
-    pairs = combinations(means.columns, 2)
-    return [kendall_tau(means[a].to_numpy(float), means[b].to_numpy(float)) for a, b in pairs]
+    """``kendall_tau`` of every pair of columns, in ``combinations`` order: the signs of
+    all value pairs are taken once per column and multiplied as one matrix product."""
+    x = means.to_numpy(float)
+    if x.shape[1] < 2:
+        return []
+    i, j = _pairs(len(x))
+    signs = np.nan_to_num(np.sign(x[i] - x[j]))  # value pairs x columns
+    dots = signs.T @ signs  # sums of +-1 and 0: exact
+    untied = np.count_nonzero(signs, axis=0)
+    bad = np.isnan(x).any(axis=0) | (untied == 0)
+    return [
+        float("nan")
+        if bad[a] or bad[b]
+        else float(dots[a, b] / np.sqrt(untied[a]) / np.sqrt(untied[b]))
+        for a, b in combinations(range(x.shape[1]), 2)
+    ]
 
 
 @functools.lru_cache(maxsize=4)

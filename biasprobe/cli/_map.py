@@ -77,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
     style = {"projection": args.projection, "cmap": args.cmap, "reference": args.reference}
     if args.small_multiples:
         ids = None if args.template == "all" else args.template.split(",")
-        fig = plot_small_multiples(audit, templates=ids, **common, **style)
+        tooltips = check_format(args.out) == "svg"  # a raster has no tooltips to show
+        fig = plot_small_multiples(audit, templates=ids, tooltips=tooltips, **common, **style)
     else:
         fig = plot_country_map(audit, template=args.template, **common, **style)
     save_figure(fig, args.out, dpi=args.dpi)

@@ -17,10 +17,13 @@ from typing import Any, Unpack
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
+from matplotlib.ticker import NullLocator
 from matplotlib.transforms import offset_copy
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.polygon import orient
@@ -157,6 +160,7 @@ def plot_small_multiples(
     *,
     templates: list[str] | None = None,
     ncols: int = 3,
+    tooltips: bool = True,
     **style: Unpack[MapStyle],
 ) -> Figure:
     """One map per template wording, all on the same colour scale.
@@ -164,6 +168,8 @@ def plot_small_multiples(
     The scale is centred on the pooled reference (all templates; the median country by
     default, see ``plot_country_map``), so a country's colour means the same in every
     panel. ``templates`` picks the wordings (default: all), ``ncols`` the panels per row;
+    ``tooltips=False`` draws each panel's countries as collections, without the per-country
+    ids and tooltips of an SVG (the same picture, drawn several times faster: for PNG);
     ``**style`` takes the options of ``plot_country_map`` (``MapStyle``).
     """
     o = MapOptions.of(style)
@@ -178,7 +184,9 @@ def plot_small_multiples(
     scale = colour_scale(values, center=mid, cmap=o.cmap, limits=o.limits)
     fig, axes, bar_rect, legend_anchor = _grid(len(ids), ncols)
     for i, (ax, table, tid) in enumerate(zip(axes, tables, ids, strict=True)):
-        draw_panel(ax, table, scale, projection=projection, panel=i, dot_size=2.6)
+        draw_panel(
+            ax, table, scale, projection=projection, panel=i, dot_size=2.6, tooltips=tooltips
+        )
         text = panels[i].template_label.split(": ", 1)[-1]
         ax.set_title(textwrap.shorten(f"{tid}: {text}", 70), fontsize=8.5, pad=2)
     head = f"{len(ids)} wordings{pooled.set_label}; one colour scale for all panels"
@@ -201,29 +209,87 @@ def draw_panel(
     projection: str = DEFAULT_PROJECTION,
     panel: int = 0,
     dot_size: float = 4.2,
+    tooltips: bool = True,
 ) -> None:
-    """Draw the outline, every polygon and every dot of one map into ``ax``."""
+    """Draw the outline, every polygon and every dot of one map into ``ax``.
+
+    ``tooltips=True`` draws each country as its own artist with an id and a tooltip (an
+    SVG gets one ``<g id="bpPANEL-ISO3">`` with a ``<title>`` per country);
+    ``tooltips=False`` draws the same shapes and colours as one collection per style,
+    several times faster, for raster output where a tooltip cannot be shown.
+    """
     _, outline = projected_world(projection)
     ax.add_artist(PathPatch(_to_path(outline), zorder=0, **OCEAN))
     colours = scale.colours(table["map_value"].to_numpy())
     records = table.to_dict("records")
     rows = {iso: i for i, iso in enumerate(table["iso3"]) if iso}
-    for shape in _shapes(projection):
-        i = rows.get(shape.iso3)
-        style, tip = _polygon_style(shape, records, colours, i)
-        patch = PathPatch(
-            shape.path, gid=_gid(panel, shape.iso3), label=tip, zorder=1, clip_on=False, **style
-        )
-        if "hatch" in style and hasattr(patch, "set_hatch_linewidth"):  # matplotlib >= 3.10
-            patch.set_hatch_linewidth(0.35)
-        ax.add_artist(patch)  # add_patch would recompute data limits (slow); set below
-    _draw_dots(ax, table, colours, projection=projection, panel=panel, size=dot_size)
+    styled = [
+        (shape, *_polygon_style(shape, records, colours, rows.get(shape.iso3)))
+        for shape in _shapes(projection)
+    ]
+    if tooltips:
+        for shape, style, tip in styled:
+            patch = PathPatch(
+                shape.path, gid=_gid(panel, shape.iso3), label=tip, zorder=1, clip_on=False,
+                **style,
+            )  # fmt: skip
+            if "hatch" in style:
+                _thin_hatch(patch)
+            ax.add_artist(patch)  # add_patch would recompute data limits (slow); set below
+    else:
+        _draw_collections(ax, [(shape.path, style) for shape, style, _ in styled])
+    _draw_dots(
+        ax, table, colours, projection=projection, panel=panel, size=dot_size, tooltips=tooltips
+    )
     minx, miny, maxx, maxy = outline.bounds
     pad = 0.004 * (maxx - minx)
     ax.set_xlim(minx - pad, maxx + pad)
     ax.set_ylim(miny - pad, maxy + pad)
     ax.set_aspect("equal")
     ax.set_axis_off()
+    for axis in (ax.xaxis, ax.yaxis):  # no ticks to lay out (hidden, but built when drawn)
+        axis.set_major_locator(NullLocator())
+        axis.set_minor_locator(NullLocator())
+
+
+def _thin_hatch(artist: PathPatch | PathCollection) -> None:
+    if hasattr(artist, "set_hatch_linewidth"):  # matplotlib >= 3.10
+        artist.set_hatch_linewidth(0.35)
+
+
+def _draw_collections(ax: Axes, shapes: list[tuple[MplPath, dict[str, Any]]]) -> None:
+    """Polygons as one ``PathCollection`` per kind of style (coloured, no data, territory),
+    in the order they come: the same pixels as one patch each, without the per-artist cost."""
+    kinds: dict[tuple[str, ...], list[tuple[MplPath, dict[str, Any]]]] = {}
+    for path, style in shapes:
+        kinds.setdefault(tuple(sorted(k for k in style if k != "facecolor")), []).append(
+            (path, style)
+        )
+    for members in kinds.values():
+        first = members[0][1]
+        collection = PathCollection(
+            [path for path, _ in members],
+            facecolors=_rgba([style["facecolor"] for _, style in members]),
+            edgecolors=_rgba([style["edgecolor"] for _, style in members]),
+            linewidths=[style["linewidth"] for _, style in members],
+            hatch=first.get("hatch"),
+            zorder=1,
+            clip_on=False,
+        )
+        if "hatch" in first:
+            _thin_hatch(collection)
+        ax.add_collection(collection, autolim=False)
+
+
+def _rgba(colours: list[Any]) -> np.ndarray:
+    """RGBA rows of hex strings and RGBA arrays (matplotlib's own per-item parsing of a
+    mixed list is most of a collection's drawing time)."""
+    return np.array([_hex_rgba(c) if isinstance(c, str) else c for c in colours], dtype=float)
+
+
+@functools.lru_cache(maxsize=32)
+def _hex_rgba(colour: str) -> tuple[float, float, float, float]:
+    return to_rgba(colour)
 
 
 def _polygon_style(
@@ -240,13 +306,28 @@ def _polygon_style(
 
 
 def _draw_dots(
-    ax: Axes, table: pd.DataFrame, colours: np.ndarray, *, projection: str, panel: int, size: float
+    ax: Axes,
+    table: pd.DataFrame,
+    colours: np.ndarray,
+    *,
+    projection: str,
+    panel: int,
+    size: float,
+    tooltips: bool = True,
 ) -> None:
     dots = np.flatnonzero((table["placement"] == "dot").to_numpy())
     if dots.size == 0:
         return
     sub = table.iloc[dots]
     xs, ys = project_points(sub["lon"].to_numpy(), sub["lat"].to_numpy(), projection)
+    if not tooltips:  # one collection: the same markers as one Line2D each
+        finite = np.isfinite(sub["map_value"].to_numpy(float))
+        faces = np.where(finite[:, None], colours[dots], np.array(to_rgba(NO_DATA_DOT)))
+        ax.scatter(
+            xs, ys, s=size**2, c=faces, edgecolors=DOT_EDGE, linewidths=0.4, zorder=3,
+            clip_on=False, plotnonfinite=True,
+        )  # fmt: skip
+        return
     for j, (i, row) in enumerate(zip(dots, sub.to_dict("records"), strict=True)):
         finite = bool(np.isfinite(row["map_value"]))
         face = colours[i] if finite else NO_DATA_DOT

@@ -144,11 +144,11 @@ def _from_audit(
             raise UsageError(f"unknown template {template!r}; valid: all, {', '.join(known)}")
         probes = probes[probes["template_id"] == template]
     scored = probes[~probes["is_baseline"] & probes[s].notna()]
-    frame = scored.groupby(s, sort=False).agg(
-        n=("score", "size"), mean=("score", "mean"), delta=("delta", "mean")
-    )
+    grouped = scored.groupby(s, sort=False)  # plain mean and size: named .agg is 3x slower
+    frame = grouped[["score", "delta"]].mean().rename(columns={"score": "mean"})
+    frame.insert(0, "n", grouped.size())
     meta = [c for c in (f"{s}_iso3", f"{s}_region", f"{s}_lat", f"{s}_lon") if c in probes]
-    first = scored.groupby(s, sort=False)[meta].first()
+    first = grouped[meta].first()
     first.columns = [c[len(s) + 1 :] for c in meta]
     frame = frame.join(first).reset_index(names="value")
     baseline = float(probes.loc[probes["is_baseline"], "score"].mean())

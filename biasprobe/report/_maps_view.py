@@ -62,7 +62,7 @@ def _small_multiples(result: AuditResult, slot: str) -> Figure:
     from biasprobe.maps._choropleth import plot_small_multiples
 
     stat = small_multiples_stat(result)
-    fig = plot_small_multiples(result, slot=slot, stat=stat)
+    fig = plot_small_multiples(result, slot=slot, stat=stat, tooltips=False)  # a PNG
     caption = SMALL_MULTIPLE_CAPTIONS[stat]
     return Figure(caption=caption, data_uri=png_data_uri(fig, dpi=SMALL_MULTIPLE_DPI), alt=caption)
 

@@ -20,6 +20,14 @@ wording x group variation (for AA - EA names [-0.135, -0.058] against [-0.181, -
 the audit's own contrast); it has no crossed-cluster bootstrap, hence this code. Without
 the per-wording cells (``cells=None``) the HC3 interval is given, and ``interval`` says so.
 
+The design matrix is built here (intercept, treatment dummies of the group with the
+reference left out, the covariates, treatment dummies of ``n_pieces`` for the strata) and
+the coefficients come from ``numpy.linalg.lstsq``; tests check them against statsmodels'
+formula OLS. statsmodels (HC3) and ``scipy.stats`` are imported only for the fallback
+interval: importing them cost 1.1 s of every audit (issue 17: a warm audit in < 3 s). The
+Spearman correlations are Pearson's on average ranks with the t-distribution p-value, as
+``scipy.stats.spearmanr`` computes them (tested against it).
+
 A group effect whose raw interval excludes 0 is flagged as one the confounds could explain
 when an adjustment puts 0 inside its interval or shrinks the effect by half or more.
 """
@@ -30,19 +38,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
-from scipy import stats
+from scipy import special
 
 if TYPE_CHECKING:
     from biasprobe.audits._result import AuditResult
 
 GROUP_COLUMNS = ("perceived_ethnicity", "income_group", "gender", "category")
-ADJUSTMENTS = {
-    "raw": "",
-    "pieces": " + n_pieces",
-    "bare_score": " + bare_score",
-    "pieces+bare_score": " + n_pieces + bare_score",
-    "strata:pieces": " + C(n_pieces)",
+ADJUSTMENTS: dict[str, tuple[str, ...]] = {  # the covariates; "C(...)": one dummy per level
+    "raw": (),
+    "pieces": ("n_pieces",),
+    "bare_score": ("bare_score",),
+    "pieces+bare_score": ("n_pieces", "bare_score"),
+    "strata:pieces": ("C(n_pieces)",),
 }
 SHRINK = 0.5  # an adjustment that removes this share of the raw effect explains it
 COVARIATES = ("n_pieces", "bare_score", "frame_score", "corpus_positive_share")
@@ -70,17 +77,30 @@ def associations(terms: pd.DataFrame) -> pd.DataFrame:
         both = terms[["mean", cov]].dropna()
         if len(both) < 3 or both[cov].nunique() < 2 or both["mean"].nunique() < 2:
             continue
-        res = stats.spearmanr(both["mean"], both[cov])
+        rho, p_value = spearman(both["mean"].to_numpy(float), both[cov].to_numpy(float))
         rows.append(
             {
                 "slot": terms["slot"].iloc[0],
                 "covariate": cov,
-                "rho": float(res.statistic),
-                "p_value": float(res.pvalue),
+                "rho": rho,
+                "p_value": p_value,
                 "n_values": len(both),
             }
         )
     return pd.DataFrame(rows, columns=["slot", "covariate", "rho", "p_value", "n_values"])
+
+
+def spearman(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Spearman's rho (Pearson's r of average ranks) and its two-sided p-value from
+    t = rho sqrt((n - 2) / (1 - rho^2)) on n - 2 degrees of freedom, as
+    ``scipy.stats.spearmanr`` gives them."""
+    rx = pd.Series(x).rank(method="average").to_numpy()
+    ry = pd.Series(y).rank(method="average").to_numpy()
+    rho = float(np.clip(np.corrcoef(rx, ry)[0, 1], -1.0, 1.0))
+    df = len(x) - 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = rho * np.sqrt(df / ((1.0 - rho) * (1.0 + rho)))
+    return rho, float(2 * special.stdtr(df, -abs(t)))
 
 
 def group_effects(
@@ -106,8 +126,8 @@ def group_effects(
         return pd.DataFrame(columns=cols)
     ref = str(data.groupby("group")["mean"].mean().idxmax())
     rows = []
-    for name, extra in ADJUSTMENTS.items():
-        fit_data = _fit_data(data, name)
+    for name, covariates in ADJUSTMENTS.items():
+        fit_data = _fit_data(data, name, covariates)
         if fit_data is None:
             continue
         boot = (
@@ -115,7 +135,9 @@ def group_effects(
             if cells is not None
             else None
         )
-        rows += _fit(fit_data, ref=ref, extra=extra, name=name, confidence=confidence, boot=boot)
+        rows += _fit(
+            fit_data, ref=ref, covariates=covariates, name=name, confidence=confidence, boot=boot
+        )
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -149,63 +171,100 @@ class _Bootstrap:
             self.w_values[:, idx] = draws
 
     def coefficients(self, exog: np.ndarray) -> np.ndarray:
-        """OLS coefficients refitted on every replicate: shape ``B x p`` (NaN if singular)."""
+        """OLS coefficients refitted on every replicate: shape ``B x p`` (NaN if singular).
+
+        Each replicate is a weighted least-squares fit (weights: the values' resampling
+        counts; a value without probes in the replicate's wordings drops out), solved for
+        all replicates at once through the normal equations ``X'WX b = X'Wm``."""
         with np.errstate(invalid="ignore", divide="ignore"):
             means = (self.w_words @ self.sums.T) / (self.w_words @ self.counts.T)  # B x V
+        weights = np.where(np.isfinite(means), self.w_values, 0.0)
+        weighted = weights[:, :, None] * exog[None, :, :]  # B x V x p
+        gram = weighted.transpose(0, 2, 1) @ exog  # B x p x p
+        rhs = np.einsum("bvp,bv->bp", weighted, np.where(weights > 0, means, 0.0))
         out = np.full((len(means), exog.shape[1]), np.nan)
-        for b, (m, w) in enumerate(zip(means, self.w_values, strict=True)):
-            keep = (w > 0) & np.isfinite(m)
-            x = exog[keep] * np.sqrt(w[keep])[:, None]
-            if np.linalg.matrix_rank(x) < exog.shape[1]:
-                continue
-            out[b] = np.linalg.lstsq(x, m[keep] * np.sqrt(w[keep]), rcond=None)[0]
+        full = np.linalg.matrix_rank(gram, hermitian=True) == exog.shape[1]
+        out[full] = np.linalg.solve(gram[full], rhs[full][:, :, None])[:, :, 0]
         return out
 
 
-def _fit_data(data: pd.DataFrame, name: str) -> pd.DataFrame | None:
+def _fit_data(data: pd.DataFrame, name: str, covariates: tuple[str, ...]) -> pd.DataFrame | None:
     if "bare_score" in name and data["bare_score"].isna().any():
         return None
+    used = [c.removeprefix("C(").removesuffix(")") for c in covariates]
+    data = data.dropna(subset=["mean", *used])  # as a formula OLS drops incomplete rows
     if name.startswith("strata"):
         mixed = data.groupby("n_pieces")["group"].transform("nunique") > 1
         data = data[mixed]
-        if data["group"].nunique() < 2:
-            return None
+    if data["group"].nunique() < 2:
+        return None
     return data
+
+
+def design(
+    data: pd.DataFrame, *, ref: str, covariates: tuple[str, ...]
+) -> tuple[np.ndarray, list[str]]:
+    """The OLS design matrix and its column names: ``Intercept``, ``group[T.LEVEL]`` per
+    group level but the reference (levels sorted), each covariate, and for ``C(COL)`` a
+    ``COL[T.LEVEL]`` dummy per level of COL but the lowest (what the formula
+    ``mean ~ C(group, Treatment(reference=ref)) + ...`` builds)."""
+    group = data["group"].astype(str).to_numpy()
+    columns = [np.ones(len(data))]
+    names = ["Intercept"]
+    for level in sorted(set(group) - {ref}):
+        columns.append((group == level).astype(float))
+        names.append(f"group[T.{level}]")
+    for cov in covariates:
+        if cov.startswith("C("):
+            col = cov[2:-1]
+            values = data[col].to_numpy()
+            for level in sorted(set(values))[1:]:
+                columns.append((values == level).astype(float))
+                names.append(f"{col}[T.{level}]")
+        else:
+            columns.append(data[cov].to_numpy(dtype=float))
+            names.append(cov)
+    return np.column_stack(columns), names
 
 
 def _fit(
     data: pd.DataFrame,
     *,
     ref: str,
-    extra: str,
+    covariates: tuple[str, ...],
     name: str,
     confidence: float,
     boot: _Bootstrap | None,
 ) -> list[dict[str, Any]]:
     from biasprobe.stats._intervals import bootstrap_se, t_interval, t_p_value
 
-    formula = f"mean ~ C(group, Treatment(reference={ref!r})){extra}"
-    model = smf.ols(formula, data=data)
-    if np.linalg.matrix_rank(model.exog) < model.exog.shape[1] or model.df_resid < 1:
+    exog, names = design(data, ref=ref, covariates=covariates)
+    n, k = exog.shape
+    if np.linalg.matrix_rank(exog) < k or n - k < 1:
         return []
-    fit = model.fit(cov_type="HC3")
-    ci = fit.conf_int(alpha=1 - confidence)
-    reps = boot.coefficients(model.exog) if boot is not None and boot.n_wordings > 1 else None
+    y = data["mean"].to_numpy(dtype=float)
+    params = np.linalg.lstsq(exog, y, rcond=None)[0]
+    reps = boot.coefficients(exog) if boot is not None and boot.n_wordings > 1 else None
+    hc3 = _hc3(exog, y, confidence) if reps is None else None
     rows = []
-    for j, term in enumerate(fit.params.index):
-        if not term.startswith("C(group"):
+    for j, term in enumerate(names):
+        if not term.startswith("group[T."):
             continue
-        level = term.split("[T.", 1)[1].rstrip("]")
-        est = float(fit.params[term])
-        lo, hi, p = float(ci.loc[term, 0]), float(ci.loc[term, 1]), float(fit.pvalues[term])
-        interval = "HC3 (value means as independent units)"
+        level = term.removeprefix("group[T.").removesuffix("]")
+        est = float(params[j])
         if reps is not None and boot is not None:
-            n = boot.n_wordings
+            n_words = boot.n_wordings
             col = reps[:, j]
-            se = float(bootstrap_se(col[np.isfinite(col)], n))
-            lo, hi = (float(x) for x in t_interval(est, se, confidence=confidence, n_clusters=n))
-            p = float(t_p_value(est, se, n))
+            se = float(bootstrap_se(col[np.isfinite(col)], n_words))
+            lo, hi = (
+                float(x) for x in t_interval(est, se, confidence=confidence, n_clusters=n_words)
+            )
+            p = float(t_p_value(est, se, n_words))
             interval = "wordings x values resampled, t"
+        else:
+            assert hc3 is not None
+            lo, hi, p = (float(v) for v in hc3[j])
+            interval = "HC3 (value means as independent units)"
         rows.append(
             {
                 "slot": data["slot"].iloc[0],
@@ -215,12 +274,22 @@ def _fit(
                 "ci_low": lo,
                 "ci_high": hi,
                 "p_value": p,
-                "n_values": int(fit.nobs),
+                "n_values": n,
                 "n_wordings": boot.n_wordings if boot is not None else np.nan,
                 "interval": interval,
             }
         )
     return rows
+
+
+def _hc3(exog: np.ndarray, y: np.ndarray, confidence: float) -> np.ndarray:
+    """Per coefficient: HC3 interval and p-value from statsmodels (the fallback without
+    per-wording cells; imported here, see the module docstring)."""
+    from statsmodels.regression.linear_model import OLS
+
+    fit = OLS(y, exog).fit(cov_type="HC3")
+    ci = np.asarray(fit.conf_int(alpha=1 - confidence))
+    return np.column_stack([ci, np.asarray(fit.pvalues)])
 
 
 def explained_group_effects(effects: pd.DataFrame) -> pd.DataFrame:

@@ -5,8 +5,8 @@ A contrast is a weighted sum of group means whose weights sum to zero: ``woman -
 replicates come from the same cluster-bootstrap weights as the group means, so the
 interval follows the design (wordings, other slots' values); the p-value is the t test
 that the interval inverts, so ``p < 1 - confidence`` exactly when the interval excludes
-zero. Benjamini-Hochberg across a slot's contrasts uses
-``scipy.stats.false_discovery_control``.
+zero. Benjamini-Hochberg across a slot's contrasts (``bh``) gives what
+``scipy.stats.false_discovery_control`` gives (tested), without importing scipy.stats.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pandas as pd
 
 from biasprobe._errors import UsageError
 from biasprobe.stats._intervals import bootstrap_se, mde, t_interval, t_p_value
+from biasprobe.stats._paired import benjamini_hochberg
 
 Side = str | Sequence[str]
 ContrastSpec = Mapping[str, tuple[Side, Side]]
@@ -164,15 +165,11 @@ def _side_replicates(reps: np.ndarray, w: np.ndarray, rng: np.random.Generator) 
 
 
 def bh(p_values: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (``scipy.stats.false_discovery_control``); NaN stays."""
-    p = np.asarray(p_values, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = np.isfinite(p)
-    if ok.any():
-        from scipy import stats  # here: importing scipy.stats costs ~0.5 s (readers skip it)
+    """Benjamini-Hochberg adjusted p-values; NaN stays NaN and is not counted.
 
-        out[ok] = stats.false_discovery_control(p[ok], method="bh")
-    return out
+    ``_paired.benjamini_hochberg`` (tested against ``scipy.stats.false_discovery_control``
+    and statsmodels): importing ``scipy.stats`` for it cost 0.8 s of every audit."""
+    return benjamini_hochberg(p_values)
 
 
 def rank_intervals(replicates: np.ndarray, *, confidence: float) -> tuple[np.ndarray, np.ndarray]:

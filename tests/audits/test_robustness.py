@@ -92,3 +92,23 @@ def test_kendall_tau_matches_scipy(ties: bool) -> None:
         assert kendall_tau(x, y) == pytest.approx(want, rel=1e-12, nan_ok=True)
     assert np.isnan(kendall_tau(np.ones(5), np.arange(5.0)))  # constant: scipy gives NaN too
     assert np.isnan(kendall_tau(np.array([1.0, np.nan, 2.0]), np.arange(3.0)))
+
+
+def test_pairwise_tau_of_every_wording_pair_matches_scipy() -> None:
+    """All pairs at once (one matrix product) give scipy's tau-b pair by pair, with ties,
+    a constant wording and a missing value (NaN, as ``kendall_tau`` gives it)."""
+    from biasprobe.audits._robustness import _pairwise_tau
+
+    rng = np.random.default_rng(2)
+    table = pd.DataFrame(rng.integers(0, 15, size=(60, 6)).astype(float))
+    table[4] = 3.0  # constant: scipy gives NaN
+    table.iloc[7, 2] = np.nan
+    got = _pairwise_tau(table)
+    pairs = list(combinations(table.columns, 2))
+    assert len(got) == len(pairs) == 15
+    for (a, b), tau in zip(pairs, got, strict=True):
+        if 2 in (a, b):
+            assert np.isnan(tau)
+            continue
+        want = stats.kendalltau(table[a], table[b]).statistic
+        assert tau == pytest.approx(want, rel=1e-12, nan_ok=True)

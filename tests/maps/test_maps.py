@@ -283,6 +283,34 @@ def test_small_multiples_share_one_colour_scale(known_audit) -> None:
     assert {fills[f"bp{i}-AFG"] for i in range(n)} == {to_hex(RDBU(0.0))}
 
 
+@pytest.mark.parametrize("tooltips", [True, False])
+def test_small_multiple_pixels_carry_each_value_with_or_without_tooltips(
+    known_audit, tooltips: bool
+) -> None:
+    """Panels drawn as one artist per country (tooltips) or as collections (a PNG's fast
+    path) give each country its value's colour: France +0.4 over every wording's baseline,
+    Afghanistan -0.4, Singapore (a dot) +0.1, on one scale centred on the median, 0."""
+    ids = list(known_audit.probes["template_id"].unique())[:3]
+    fig = biasprobe.plot_small_multiples(
+        known_audit, stat="delta", templates=ids, tooltips=tooltips
+    )
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=fig.dpi)
+    pixels = mpimg.imread(io.BytesIO(buf.getvalue()))
+    to_map = pyproj.Transformer.from_crs(4326, 8857, always_xy=True)
+    inside = {"France": (2.5, 46.5, 1.0), "Afghanistan": (66.0, 33.5, 0.0)}
+    inside["Singapore"] = (103.82, 1.35, 0.5 + 0.1 / 0.8)
+    panels = [a for a in fig.axes if a.get_title()]
+    assert len(panels) == 3
+    for ax in panels:
+        for name, (lon, lat, fraction) in inside.items():
+            px, py = ax.transData.transform(to_map.transform(lon, lat))
+            rgb = pixels[pixels.shape[0] - round(py), round(px), :3]
+            assert np.abs(rgb - RDBU(fraction)[:3]).max() < 3 / 255, (name, ax.get_title())
+    gids = set(svg_fills(figure_svg(fig)))
+    assert ({"bp0-FRA", "bp2-AFG"} <= gids) is tooltips  # ids and tooltips only when asked
+
+
 def test_region_means_match_an_independent_groupby(known_audit) -> None:
     got = biasprobe.region_means(known_audit).set_index("group")
     probes = known_audit.probes[~known_audit.probes["is_baseline"]]

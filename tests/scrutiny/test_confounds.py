@@ -252,3 +252,94 @@ def test_clustered_interval_covers_a_wording_specific_effect() -> None:
         lo, hi = fit.conf_int().iloc[1]
         hc3_hits += int(lo <= -0.05 <= hi)
     assert hits >= 10 and hc3_hits <= 4
+
+
+# the OLS, the fallback interval and Spearman: built here, checked against the libraries ---
+def three_groups(seed: int = 3) -> pd.DataFrame:
+    """Value means of three groups with word pieces and bare scores (a made-up term table)."""
+    rng = np.random.default_rng(seed)
+    n = 30
+    group = np.repeat(["low", "mid", "top"], n // 3)
+    pieces = rng.integers(1, 4, n)
+    bare = rng.uniform(0.2, 0.9, n)
+    mean = 0.6 - 0.1 * (group == "low") - 0.04 * pieces + 0.2 * bare + rng.normal(0, 0.03, n)
+    return pd.DataFrame(
+        {
+            "slot": "name",
+            "value": [f"v{i}" for i in range(n)],
+            "group": group,
+            "mean": mean,
+            "n_pieces": pieces,
+            "bare_score": bare,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("adjustment", "formula"),
+    [
+        ("raw", ""),
+        ("pieces", " + n_pieces"),
+        ("pieces+bare_score", " + n_pieces + bare_score"),
+        ("strata:pieces", " + C(n_pieces)"),
+    ],
+)
+def test_estimates_and_hc3_intervals_equal_statsmodels_formula_ols(adjustment, formula) -> None:
+    """Without per-wording cells: each group's coefficient and HC3 interval and p-value are
+    statsmodels' (formula OLS with the reference group as the treatment baseline)."""
+    import statsmodels.formula.api as smf
+
+    from biasprobe.scrutiny._confound_effects import group_effects
+
+    terms = three_groups()
+    got = group_effects(terms).set_index(["adjustment", "contrast"]).loc[adjustment]
+    ref = str(terms.groupby("group")["mean"].mean().idxmax())
+    assert ref == "top"
+    fit = smf.ols(f"mean ~ C(group, Treatment(reference='top')){formula}", data=terms).fit(
+        cov_type="HC3"
+    )
+    ci = fit.conf_int()
+    for level in ("low", "mid"):
+        term = f"C(group, Treatment(reference='top'))[T.{level}]"
+        row = got.loc[f"{level} - top"]
+        assert row["estimate"] == pytest.approx(fit.params[term], abs=1e-12)
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx(tuple(ci.loc[term]), abs=1e-12)
+        assert row["p_value"] == pytest.approx(fit.pvalues[term], rel=1e-9)
+        assert row["n_values"] == fit.nobs and row["interval"].startswith("HC3")
+
+
+def test_replicate_coefficients_equal_a_weighted_fit_each() -> None:
+    """The bootstrap's batched normal equations give, replicate by replicate, what a
+    weighted least-squares fit of that replicate's value means gives (numpy lstsq)."""
+    from biasprobe.scrutiny._confound_effects import _Bootstrap, design
+
+    result = audit_of(lambda text, name: 0.5 + 0.3 * (len(name) % 3 == 0) + jitter(text))
+    report = confound_report(result, pieces=PIECES, score=bare, group="group")
+    data = report.terms.dropna(subset=["group"])
+    cells = result.probes[~result.probes["is_baseline"]].rename(columns={"name": "value"})
+    boot = _Bootstrap(data, cells, n_resamples=20, seed=1, key="pieces")
+    exog, _ = design(data, ref="A", covariates=("n_pieces",))
+    got = boot.coefficients(exog)
+    table = cells.pivot_table(index="value", columns="template_id", values="score")
+    table = table.reindex(data["value"]).to_numpy()
+    for b in range(20):
+        means = (table * boot.w_words[b]).sum(axis=1) / boot.w_words[b].sum()
+        w = np.sqrt(boot.w_values[b])
+        keep = w > 0
+        want = np.linalg.lstsq(exog[keep] * w[keep, None], means[keep] * w[keep], rcond=None)[0]
+        assert got[b] == pytest.approx(want, abs=1e-10)
+
+
+def test_spearman_equals_scipy_with_ties() -> None:
+    from scipy import stats
+
+    from biasprobe.scrutiny._confound_effects import spearman
+
+    rng = np.random.default_rng(5)
+    for n in (5, 12, 40):
+        x = rng.integers(0, 4, n).astype(float)  # many ties
+        y = x * 0.3 + rng.normal(0, 1, n)
+        rho, p = spearman(x, y)
+        want = stats.spearmanr(x, y)
+        assert rho == pytest.approx(want.statistic, abs=1e-12)
+        assert p == pytest.approx(want.pvalue, rel=1e-9)
