@@ -152,3 +152,29 @@ def test_model_whose_labels_cannot_be_mapped(tmp_path: Path, stand_in_model: Pat
 def test_public_api_reexports() -> None:
     for name in biasprobe.__all__:
         assert hasattr(biasprobe, name), name
+
+
+def test_file_hash_is_reused_only_while_the_files_are_unchanged(tmp_path: Path) -> None:
+    """The digest equals SHA-256 over names and bytes in name order; an edit of a file
+    within the same process gives the new digest (the per-process reuse keys on size and
+    modification time)."""
+    import hashlib
+    import os
+
+    from biasprobe.scoring._checkpoint import hash_files
+
+    a, b = tmp_path / "config.json", tmp_path / "model.safetensors"
+    a.write_bytes(b"{}")
+    b.write_bytes(b"w" * 3000)
+
+    def expected() -> str:
+        digest = hashlib.sha256()
+        for path in (a, b):
+            digest.update(path.name.encode() + path.read_bytes())
+        return digest.hexdigest()
+
+    first = hash_files([b, a])
+    assert first == expected() == hash_files([a, b])
+    b.write_bytes(b"v" * 3000)  # same size
+    os.utime(b, ns=(b.stat().st_atime_ns, b.stat().st_mtime_ns + 1_000_000))
+    assert hash_files([a, b]) == expected() != first
