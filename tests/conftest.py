@@ -21,6 +21,10 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+import scipy.stats  # noqa: E402, F401 - before pytester snapshots sys.modules (see below)
+
+# pytester removes the modules a pytester run imported when it ends; numpy.fft (through
+# scipy.linalg) cannot be loaded twice in one process, so it is imported here, once.
 
 pytest_plugins = ["pytester", "_tree_guard"]  # _tree_guard: tests write only to tmp
 
