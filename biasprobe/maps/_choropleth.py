@@ -29,7 +29,14 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.polygon import orient
 
 from biasprobe.maps._geometry import DEFAULT_PROJECTION, project_points, projected_world
-from biasprobe.maps._map_data import MapData, Source, as_audit, map_data, template_ids
+from biasprobe.maps._map_data import (
+    MapData,
+    Source,
+    as_audit,
+    map_data,
+    map_data_per_template,
+    template_ids,
+)
 from biasprobe.maps._options import MapOptions, MapStyle
 from biasprobe.maps._style import (
     DOT_EDGE,
@@ -177,7 +184,7 @@ def plot_small_multiples(
     src = as_audit(source)
     ids = templates or template_ids(src)
     pooled = map_data(src, stat=stat, template="all", slot=slot, reference=o.reference)
-    panels = [map_data(src, stat=stat, template=t, slot=slot) for t in ids]
+    panels = map_data_per_template(src, stat=stat, templates=ids, slot=slot)
     tables = [place(p.table, projection=projection) for p in panels]
     values = np.concatenate([t["map_value"].to_numpy(float) for t in tables])
     mid = pooled.center if o.center is None else o.center

@@ -98,6 +98,40 @@ def map_data(
     return _finish(frame, stat=stat, baseline=baseline, reference=reference, **words)
 
 
+def map_data_per_template(
+    source: Source, *, templates: list[str], stat: str = "mean", slot: str | None = None
+) -> list[MapData]:
+    """``map_data(source, template=t, ...)`` for each of ``templates`` (the panels of small
+    multiples), from one grouping of the probes instead of one per template."""
+    src = as_audit(source)
+    if not isinstance(src, AuditResult):
+        raise UsageError("small multiples need the probes: pass an AuditResult or audit directory")
+    if stat not in STATS:
+        raise UsageError(f"unknown statistic {stat!r}; valid: {', '.join(STATS)}")
+    probes = src.probes
+    s = iso_slot(src.slots, probes.columns, slot)
+    known = [str(t) for t in probes["template_id"].unique()]
+    unknown = [t for t in templates if t not in known]
+    if unknown:
+        raise UsageError(f"unknown template {unknown[0]!r}; valid: all, {', '.join(known)}")
+    scored = probes[~probes["is_baseline"] & probes[s].notna()]
+    grouped = scored.groupby(["template_id", s], sort=False)
+    stats = grouped[["score", "delta"]].mean().rename(columns={"score": "mean"})
+    stats.insert(0, "n", grouped.size())
+    meta = [c for c in (f"{s}_iso3", f"{s}_region", f"{s}_lat", f"{s}_lon") if c in probes]
+    first = scored.groupby(s, sort=False)[meta].first()  # lexicon fields: one per value
+    first.columns = [c[len(s) + 1 :] for c in meta]
+    by_template = dict(iter(probes.groupby("template_id", sort=False)))
+    out = []
+    for t in templates:
+        rows = by_template[t]
+        frame = stats.xs(t, level="template_id").join(first).reset_index(names="value")
+        baseline = float(rows.loc[rows["is_baseline"], "score"].mean())
+        words = _words(src.metadata, rows, t, s)
+        out.append(_finish(frame, stat=stat, baseline=baseline, reference="median", **words))
+    return out
+
+
 def template_ids(source: Source) -> list[str]:
     """The template ids of an audit, in order (small multiples draw one panel each)."""
     src = as_audit(source)

@@ -250,6 +250,34 @@ def test_one_template_uses_only_its_probes(known_audit) -> None:
     assert got.set_index("value").loc["France", "map_value"] == pytest.approx(0.9 - 0.5)
 
 
+def test_panels_of_all_templates_at_once_equal_one_template_each(known_audit) -> None:
+    """The small multiples' one grouping gives each panel the table, centre and words of
+    ``map_data`` for that template alone, and each panel's deltas are that template's
+    probes' (pandas over the probes)."""
+    from biasprobe.maps._map_data import map_data, map_data_per_template
+
+    probes = known_audit.probes
+    ids = [str(t) for t in probes["template_id"].unique()]
+    for stat in ("mean", "delta", "vs_mean"):
+        panels = map_data_per_template(known_audit, stat=stat, templates=ids)
+        for tid, panel in zip(ids, panels, strict=True):
+            alone = map_data(known_audit, stat=stat, template=tid)
+            pd.testing.assert_frame_equal(panel.table, alone.table)
+            assert (panel.center, panel.template_label, panel.neutral) == (
+                alone.center,
+                alone.template_label,
+                alone.neutral,
+            )
+    scored = probes[~probes["is_baseline"] & (probes["template_id"] == ids[3])]
+    want = scored.groupby("country")["delta"].mean()
+    got = map_data_per_template(known_audit, stat="delta", templates=[ids[3]])[0].table
+    pd.testing.assert_series_equal(
+        got.set_index("value")["map_value"].sort_index(), want.sort_index(), check_names=False
+    )
+    with pytest.raises(UsageError, match="unknown template 'nope'; valid: all, "):
+        map_data_per_template(known_audit, templates=["nope"])
+
+
 def test_title_and_colour_bar_name_model_templates_and_statistic(known_audit) -> None:
     fig = biasprobe.plot_country_map(known_audit, stat="delta", template="film_filmed_in")
     texts = [t.get_text() for t in fig.texts]
