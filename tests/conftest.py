@@ -6,6 +6,7 @@ Tests marked ``online`` need the Hugging Face Hub; they run only when
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 
@@ -45,6 +46,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "online" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # Collection imported numpy, pandas, scipy, matplotlib, ... and built every test item:
+    # objects that live the whole session. Frozen, the cyclic garbage collector stops
+    # re-scanning them in each full collection during the tests (about 10-15% of the
+    # fast loop's CPU time). Garbage made later is collected as before.
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(scope="session", autouse=True)
