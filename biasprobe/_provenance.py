@@ -6,6 +6,7 @@ way; it imports nothing heavy.
 
 from __future__ import annotations
 
+import functools
 import platform
 import sys
 from importlib import metadata as importlib_metadata
@@ -23,6 +24,7 @@ PACKAGES: tuple[str, ...] = (
 )
 
 
+@functools.cache  # a metadata lookup scans sys.path; every output asks for the same few
 def package_version(name: str) -> str | None:
     """The installed version of distribution ``name``, or None when it is not installed.
 

@@ -62,9 +62,19 @@ def make_audit(
     )
 
 
+_SAVED: dict[str, AuditResult] = {}
+
+
 def save_audit(folder: Path, means: dict[str, float], **options: object) -> Path:
-    """Write a synthetic audit directory (probes.parquet, audit.json, ...)."""
-    make_audit(means, **options).save(folder)  # type: ignore[arg-type]
+    """Write a synthetic audit directory (probes.parquet, audit.json, ...).
+
+    The audit of the same ``means`` and options is computed once per process (it is only
+    saved from, never changed); every call writes a folder of its own.
+    """
+    key = repr((sorted(means.items()), sorted(options.items())))
+    if key not in _SAVED:
+        _SAVED[key] = make_audit(means, **options)  # type: ignore[arg-type]
+    _SAVED[key].save(folder)
     return folder
 
 

@@ -12,7 +12,10 @@ Chromium and Ray keep their scratch files there; it is removed at the end). Afte
 last test, any file created, changed or removed in the repository, or any new name in
 ``/tmp``, fails the session (reported as an error in the last test's teardown).
 Tools' own caches (``__pycache__``, ``.pytest_cache``, ``.hypothesis``, ...) and
-pytest's ``pytest-of-USER`` folder are not counted. The ``/tmp`` part runs where
+pytest's ``pytest-of-USER`` folder are not counted. Under pytest-xdist each worker runs
+this guard for its own tests and makes its own scratch folder; the workers of one run name
+theirs after the run's id (``PYTEST_XDIST_TESTRUNUID``), so no worker counts a sibling's
+scratch folder, which comes and goes meanwhile, as a leak. The ``/tmp`` part runs where
 ``BIASPROBE_TMP_GUARD=1`` (CI sets it): on a machine shared with other processes that
 write to ``/tmp`` meanwhile it would blame the suite for their files.
 """
@@ -73,8 +76,20 @@ def untracked_files(repo: Path = REPO) -> dict[str, tuple[int, int]] | None:
     return state
 
 
-def tmp_names() -> set[str]:
-    return {n for n in os.listdir(SYSTEM_TMP) if not n.startswith(TMP_NOT_OURS)}
+def tmp_names(ignore: tuple[str, ...] = ()) -> set[str]:
+    """Names at the top level of ``/tmp``, less pytest's, the tool runner's and ``ignore``."""
+    skip = (*TMP_NOT_OURS, *ignore)
+    return {n for n in os.listdir(SYSTEM_TMP) if not n.startswith(skip)}
+
+
+def scratch_prefix() -> tuple[str, tuple[str, ...]]:
+    """This session's scratch-folder prefix and the prefixes of its siblings' folders: under
+    pytest-xdist, ``bp-<run id>-`` for every worker of the run; alone, ``bp-`` and none."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run:
+        return "bp-", ()
+    prefix = f"bp-{run[:6]}-"  # short all the same: Ray's socket paths
+    return prefix, (prefix,)
 
 
 def differences(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[str]:
@@ -90,8 +105,9 @@ def _leaves_no_files_behind(tmp_path_factory: pytest.TempPathFactory) -> Iterato
     tmp_path_factory.getbasetemp()  # pytest's own folder stays under the real temp folder
     guard_tmp = os.environ.get("BIASPROBE_TMP_GUARD") == "1"
     repo_before = untracked_files()
-    tmp_before = tmp_names()
-    scratch = tempfile.mkdtemp(prefix="bp-")  # short: Ray's socket paths live under it
+    prefix, siblings = scratch_prefix()
+    tmp_before = tmp_names(siblings)
+    scratch = tempfile.mkdtemp(prefix=prefix)  # short: Ray's socket paths live under it
     old_env, old_tempdir = os.environ.get("TMPDIR"), tempfile.tempdir
     os.environ["TMPDIR"] = tempfile.tempdir = scratch
     try:
@@ -108,7 +124,7 @@ def _leaves_no_files_behind(tmp_path_factory: pytest.TempPathFactory) -> Iterato
     if repo_before is not None and repo_after is not None:
         problems += [f"{line} in the repository" for line in differences(repo_before, repo_after)]
     if guard_tmp:
-        problems += [f"created {SYSTEM_TMP / n}" for n in sorted(tmp_names() - tmp_before)]
+        problems += [f"created {SYSTEM_TMP / n}" for n in sorted(tmp_names(siblings) - tmp_before)]
     if problems:
         pytest.fail(
             "the tests wrote outside their temporary folders: " + "; ".join(problems[:20]),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import _tree_guard
+import pytest
 from _tree_guard import differences, untracked_files
 
 
@@ -28,3 +30,19 @@ def test_guard_sees_created_changed_and_removed_files(tmp_path: Path) -> None:
         "removed out/old.csv",
         "changed out/mine.csv",
     ]
+
+
+def test_xdist_workers_do_not_count_each_others_scratch_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_tree_guard, "SYSTEM_TMP", tmp_path)
+    monkeypatch.delenv("PYTEST_XDIST_TESTRUNUID", raising=False)
+    assert _tree_guard.scratch_prefix() == ("bp-", ())
+    monkeypatch.setenv("PYTEST_XDIST_TESTRUNUID", "0123456789abcdef")
+    prefix, siblings = _tree_guard.scratch_prefix()
+    assert prefix == "bp-012345-" and siblings == (prefix,)
+    before = _tree_guard.tmp_names(siblings)
+    (tmp_path / "bp-012345-gw1xyz").mkdir()  # another worker's scratch folder
+    (tmp_path / "bp-999999-abc").mkdir()  # another run's: still counted
+    (tmp_path / "leaked.txt").write_text("x")
+    assert _tree_guard.tmp_names(siblings) - before == {"bp-999999-abc", "leaked.txt"}

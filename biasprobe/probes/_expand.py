@@ -107,8 +107,12 @@ def iter_probes(
         )
     rows: list[dict[str, Any]] = []
     next_id = 0
+    # each slot's lexicon as records and its metadata columns, once per set, not per template
+    # or per row (a pass over an arrow-backed frame is slow when repeated per row)
+    records = {s: _records(lex) for s, lex in bound.lexicons.items()}
+    columns = {s: lex.metadata_columns for s, lex in bound.lexicons.items()}
     for template in bound.template_set.templates:
-        for row in _template_rows(bound, template):
+        for row in _template_rows(bound, template, records, columns):
             row["probe_id"] = next_id
             next_id += 1
             rows.append(row)
@@ -168,15 +172,20 @@ def _unescape(text: str) -> str:
     return text.replace("{{", "{").replace("}}", "}")
 
 
-def _template_rows(bound: BoundSet, template: Template) -> Iterator[dict[str, Any]]:
+def _template_rows(
+    bound: BoundSet,
+    template: Template,
+    records: dict[str, list[dict[str, Any]]],
+    columns: dict[str, list[str]],
+) -> Iterator[dict[str, Any]]:
     slots = template.slots
     for k in range(bound.n_baselines(template)):
         fillers = {s: bound.template_set.slots[s].neutrals for s in slots}
         neutral = {s: dict(f[k % len(f)]) for s, f in fillers.items()}
-        yield _row(template, neutral, slots, bound, is_baseline=True)
-    records = [_records(bound.lexicons[s]) for s in slots]
-    for combo in itertools.product(*records):
-        yield _row(template, dict(zip(slots, combo, strict=True)), slots, bound, is_baseline=False)
+        yield _row(template, neutral, slots, columns, is_baseline=True)
+    for combo in itertools.product(*(records[s] for s in slots)):
+        values = dict(zip(slots, combo, strict=True))
+        yield _row(template, values, slots, columns, is_baseline=False)
 
 
 def _records(lex: Lexicon) -> list[dict[str, Any]]:
@@ -187,7 +196,7 @@ def _row(
     template: Template,
     values: dict[str, dict[str, Any]],
     slots: list[str],
-    bound: BoundSet,
+    columns: dict[str, list[str]],
     *,
     is_baseline: bool,
 ) -> dict[str, Any]:
@@ -200,7 +209,7 @@ def _row(
     for s in slots:
         item = values[s]
         row[s] = item.get("value")
-        for col in bound.lexicons[s].metadata_columns:
+        for col in columns[s]:
             row[f"{s}_{col}"] = item.get(col)
     return row
 

@@ -14,8 +14,6 @@ import pytest
 
 from biasprobe import ScoreCache, audit, expand, load_scorer, load_template_set, score_texts
 
-ray = pytest.importorskip("ray", reason="the Ray engine needs the extra: biasprobe[ray]")
-
 PROBS = ["p_NEGATIVE", "p_POSITIVE"]
 pytestmark = [
     pytest.mark.model,
@@ -26,6 +24,9 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def local_ray() -> Iterator[None]:
+    # imported here, not at collection: every test of this module is left out of the fast
+    # loop, which need not pay for importing Ray
+    ray = pytest.importorskip("ray", reason="the Ray engine needs the extra: biasprobe[ray]")
     ray.init(num_cpus=2, include_dashboard=False)
     yield
     ray.shutdown()

@@ -47,6 +47,13 @@ def audit_dir(known_audit: biasprobe.AuditResult, tmp_path_factory: pytest.TempP
     return known_audit.save(tmp_path_factory.mktemp("audit") / "country")
 
 
+@pytest.fixture(scope="module")
+def known_svg(known_audit: biasprobe.AuditResult) -> str:
+    """The default country map of ``known_audit`` as SVG, drawn once for the tests that
+    only read it."""
+    return biasprobe.country_map_svg(known_audit)
+
+
 def svg_fills(svg: str) -> dict[str, str]:
     """gid -> fill colour of the first filled element inside each ``<g id=...>``."""
     fills = {}
@@ -100,8 +107,8 @@ def test_every_polygon_maps_to_at_most_one_lexicon_entry() -> None:
     assert set(world.loc[matches == 0, "kind"]) == {"territory"}
 
 
-def test_svg_has_one_shape_per_polygon_and_dot(known_audit) -> None:
-    titles = svg_titles(biasprobe.country_map_svg(known_audit))
+def test_svg_has_one_shape_per_polygon_and_dot(known_svg: str) -> None:
+    titles = svg_titles(known_svg)
     assert len(titles) == 174 + 29
     assert titles["bp0-FRA"] == "France (FRA): 0.900, n=10"
     assert titles["bp0-SGP"] == "Singapore (SGP): 0.600, n=10"
@@ -113,8 +120,8 @@ def expected_colour(value: float, *, centre: float, half: float) -> str:
     return to_hex(RDBU(0.5 + (value - centre) / (2 * half)))
 
 
-def test_svg_fills_carry_the_colour_of_each_value(known_audit) -> None:
-    fills = svg_fills(biasprobe.country_map_svg(known_audit))
+def test_svg_fills_carry_the_colour_of_each_value(known_svg: str) -> None:
+    fills = svg_fills(known_svg)
     # centre: the neutral probe "a country" scores 0.5; data range 0.1..0.9: half range 0.4
     for iso, name in (("FRA", "France"), ("AFG", "Afghanistan"), ("SGP", "Singapore")):
         assert fills[f"bp0-{iso}"] == expected_colour(KNOWN[name], centre=0.5, half=0.4), iso

@@ -13,6 +13,7 @@ import math
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -49,6 +50,16 @@ META_KEYS = ("name", "description", "source", "licence", "version", "notes")
 def holistic_data(monkeypatch: pytest.MonkeyPatch, datasets_dir: Path) -> Path:
     monkeypatch.setenv("BIASPROBE_DATA", str(datasets_dir))
     return datasets_dir
+
+
+_EXPANDED: dict[str, pd.DataFrame] = {}
+
+
+def expanded(name: str) -> pd.DataFrame:
+    """The shipped set's probe table, expanded once per module (the tests only read it)."""
+    if name not in _EXPANDED:
+        _EXPANDED[name] = expand(load_template_set(name))
+    return _EXPANDED[name]
 
 
 def raw_rows(name: str) -> list[dict[str, str]]:
@@ -174,7 +185,7 @@ COUNTRY_RENDERINGS = [
 
 @pytest.mark.parametrize(("country", "text"), COUNTRY_RENDERINGS)
 def test_tricky_country_articles_in_the_country_set(country: str, text: str) -> None:
-    probes = expand(load_template_set("country"))
+    probes = expanded("country")
     rows = probes[(probes["country"] == country) & (probes["template_id"] == "film_filmed_in")]
     assert rows["text"].tolist() == [text]
 
@@ -190,7 +201,7 @@ def test_tricky_country_articles_in_the_country_set(country: str, text: str) -> 
     ],
 )
 def test_tricky_articles_in_the_intersectional_set(country: str, text: str) -> None:
-    probes = expand(load_template_set("gender_nationality"))
+    probes = expanded("gender_nationality")
     rows = probes[
         (probes["nationality"] == country)
         & (probes["person"] == "woman")
@@ -229,7 +240,7 @@ def test_country_at_sentence_start_is_capitalised(tmp_path: Path) -> None:
     ],
 )
 def test_a_an_for_tricky_fillers(set_name: str, column: str, value: str, fragment: str) -> None:
-    probes = expand(load_template_set(set_name))
+    probes = expanded(set_name)
     texts = probes.loc[probes[column] == value, "text"]
     assert any(fragment in t for t in texts), texts.head(8).tolist()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,6 +16,9 @@ SAPPHIRE = "flags\t\t: fpu sse avx2 avx512f avx512bw avx512_bf16 amx_bf16 amx_ti
 
 
 READ_FLAGS = _cpu.cpu_flags
+# what resolve_dtype reads of a torch.device (its .type), without importing torch (~1.5 s);
+# test_scoring_speed_paths.py::test_fast_mode_choice_and_refusals passes real torch devices
+CPU = SimpleNamespace(type="cpu")
 
 
 @pytest.fixture
@@ -35,33 +39,27 @@ def cpuinfo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], 
 def test_auto_follows_the_cpu_flags(
     cpuinfo: Callable[[str], None], text: str, native: bool, auto: str
 ) -> None:
-    import torch
-
     cpuinfo(text)
     assert _cpu.cpu_has_native_bf16() is native
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # auto never picks a slow mode, so never warns
-        assert _transformers.resolve_dtype("fast", torch.device("cpu")) == auto
+        assert _transformers.resolve_dtype("fast", CPU) == auto
 
 
 def test_explicit_bf16_without_native_support_warns_once(cpuinfo: Callable[[str], None]) -> None:
-    import torch
-
     cpuinfo(AVX2)
     with pytest.warns(UserWarning) as got:
-        assert _transformers.resolve_dtype("bfloat16", torch.device("cpu")) == "bfloat16"
+        assert _transformers.resolve_dtype("bfloat16", CPU) == "bfloat16"
     assert len(got) == 1
     text = str(got[0].message)
     assert "\n" not in text and "emulated" in text and "--fast int8" in text
 
 
 def test_explicit_bf16_with_native_support_is_quiet(cpuinfo: Callable[[str], None]) -> None:
-    import torch
-
     cpuinfo(SAPPHIRE)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert _transformers.resolve_dtype("bfloat16", torch.device("cpu")) == "bfloat16"
+        assert _transformers.resolve_dtype("bfloat16", CPU) == "bfloat16"
 
 
 def test_flags_are_read_from_cpuinfo(tmp_path: Path) -> None:

@@ -47,6 +47,8 @@ def test_known_group_effects_fall_inside_their_intervals() -> None:
     assert table.at["c", "shift_vs_all_p_bh"] < 0.05  # a real shift is found
 
 
+@pytest.mark.slow  # 60 simulated data sets, each bootstrapped; the test above checks the
+# interval against the known truth once, in the fast loop
 def test_shift_interval_coverage_is_near_nominal() -> None:
     mean_effect = np.mean(list(EFFECTS.values()))
     hits = []
