@@ -96,11 +96,11 @@ def spearman(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     ``scipy.stats.spearmanr`` gives them."""
     rx = pd.Series(x).rank(method="average").to_numpy()
     ry = pd.Series(y).rank(method="average").to_numpy()
-    rho = float(np.clip(np.corrcoef(rx, ry)[0, 1], -1.0, 1.0))
+    rho = np.clip(np.corrcoef(rx, ry)[0, 1], -1.0, 1.0)
     df = len(x) - 2
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # |rho| = 1: t infinite, p = 0
         t = rho * np.sqrt(df / ((1.0 - rho) * (1.0 + rho)))
-    return rho, float(2 * special.stdtr(df, -abs(t)))
+    return float(rho), float(2 * special.stdtr(df, -abs(t)))
 
 
 def group_effects(

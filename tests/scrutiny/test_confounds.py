@@ -343,3 +343,7 @@ def test_spearman_equals_scipy_with_ties() -> None:
         want = stats.spearmanr(x, y)
         assert rho == pytest.approx(want.statistic, abs=1e-12)
         assert p == pytest.approx(want.pvalue, rel=1e-9)
+    for y in (np.array([1.0, 2.0, 3.0]), np.array([3.0, 2.0, 1.0])):  # perfect: p is 0
+        rho, p = spearman(np.array([0.1, 0.5, 0.9]), y)
+        want = stats.spearmanr([0.1, 0.5, 0.9], y)
+        assert (rho, p) == pytest.approx((want.statistic, want.pvalue), abs=1e-12)
