@@ -9,7 +9,7 @@ agreement across wordings. Estimands, per slot:
   wordings where it lies below (above) that wording's median value ("sign agreement",
   a deviation from the median group, so it does not hang on one neutral filler), and
   the range of its ranks across wordings;
-- per slot: Kendall's tau-b between every pair of wordings (``kendall_tau``),
+- per slot: Kendall's tau-b between every pair of wordings (``pairwise_tau``),
   Kendall's W over all wordings, and the overlap of each wording's bottom-k / top-k
   with the overall bottom-k / top-k.
 
@@ -140,7 +140,7 @@ def wording_agreement(result: AuditResult, slot: str, *, k: int | None = None) -
     means = wording_means(result, slot)
     n, m = means.shape
     kk = default_k(n) if k is None else k
-    taus = _pairwise_tau(means)
+    taus = pairwise_tau(means.to_numpy(float))
     ranks = means.rank(axis=0, method="average").to_numpy()
     w = kendall_w(ranks)
     chi2 = m * (n - 1) * w
@@ -156,8 +156,8 @@ def wording_agreement(result: AuditResult, slot: str, *, k: int | None = None) -
         "k": kk,
         "tau_mean": _mean(taus),
         "tau_min": float(np.min(taus)) if taus else float("nan"),
-        "tau_bottom": _mean(_pairwise_tau(means.loc[overall.index[:ends]])),
-        "tau_top": _mean(_pairwise_tau(means.loc[overall.index[-ends:]])),
+        "tau_bottom": _mean(pairwise_tau(means.loc[overall.index[:ends]].to_numpy(float))),
+        "tau_top": _mean(pairwise_tau(means.loc[overall.index[-ends:]].to_numpy(float))),
         "kendall_w": w,
         "w_p_value": float(special.chdtrc(n - 1, chi2)) if np.isfinite(w) else float("nan"),
         "bottom_k_overlap": float(np.mean([len(s & bottom) / kk for s in low_sets])),
@@ -167,15 +167,17 @@ def wording_agreement(result: AuditResult, slot: str, *, k: int | None = None) -
     return pd.DataFrame([row])
 
 
-def _pairwise_tau(means: pd.DataFrame) -> list[float]:
-    """``kendall_tau`` of every pair of columns, in ``combinations`` order: the signs of
-    all value pairs are taken once per column and multiplied as one matrix product."""
-    x = means.to_numpy(float)
+def pairwise_tau(x: np.ndarray) -> list[float]:
+    """Kendall's tau-b of every pair of columns of ``x`` (values x wordings), in
+    ``combinations`` order, as ``scipy.stats.kendalltau`` gives it: (concordant -
+    discordant) pairs over the square roots of the pairs untied in each column; NaN for a
+    constant column or one with a NaN. The signs of all value pairs are taken once per
+    column and multiplied as one matrix product (sums of +-1 and 0: exact)."""
     if x.shape[1] < 2:
         return []
     i, j = _pairs(len(x))
     signs = np.nan_to_num(np.sign(x[i] - x[j]))  # value pairs x columns
-    dots = signs.T @ signs  # sums of +-1 and 0: exact
+    dots = signs.T @ signs
     untied = np.count_nonzero(signs, axis=0)
     bad = np.isnan(x).any(axis=0) | (untied == 0)
     return [
@@ -189,20 +191,6 @@ def _pairwise_tau(means: pd.DataFrame) -> list[float]:
 @functools.lru_cache(maxsize=4)
 def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.triu_indices(n, 1)
-
-
-def kendall_tau(x: np.ndarray, y: np.ndarray) -> float:
-    """Kendall's tau-b of two equally long arrays (NaN for a constant one or any NaN), as
-    ``scipy.stats.kendalltau`` gives it: (concordant - discordant) pairs over the square
-    roots of the pairs untied in x and in y."""
-    if np.isnan(x).any() or np.isnan(y).any():
-        return float("nan")
-    i, j = _pairs(len(x))
-    sx, sy = np.sign(x[i] - x[j]), np.sign(y[i] - y[j])
-    untied_x, untied_y = np.count_nonzero(sx), np.count_nonzero(sy)
-    if untied_x == 0 or untied_y == 0:
-        return float("nan")
-    return float(np.dot(sx, sy) / np.sqrt(untied_x) / np.sqrt(untied_y))
 
 
 def _mean(values: list[float]) -> float:

@@ -265,25 +265,22 @@ def _thin_hatch(artist: PathPatch | PathCollection) -> None:
 
 
 def _draw_collections(ax: Axes, shapes: list[tuple[MplPath, dict[str, Any]]]) -> None:
-    """Polygons as one ``PathCollection`` per kind of style (coloured, no data, territory),
-    in the order they come: the same pixels as one patch each, without the per-artist cost."""
-    kinds: dict[tuple[str, ...], list[tuple[MplPath, dict[str, Any]]]] = {}
+    """Polygons as one ``PathCollection`` per hatch (a collection has one; colours and
+    widths are per shape): the same pixels as one patch each, without the per-artist cost."""
+    by_hatch: dict[str | None, list[tuple[MplPath, dict[str, Any]]]] = {}
     for path, style in shapes:
-        kinds.setdefault(tuple(sorted(k for k in style if k != "facecolor")), []).append(
-            (path, style)
-        )
-    for members in kinds.values():
-        first = members[0][1]
+        by_hatch.setdefault(style.get("hatch"), []).append((path, style))
+    for hatch, members in by_hatch.items():
         collection = PathCollection(
             [path for path, _ in members],
             facecolors=_rgba([style["facecolor"] for _, style in members]),
             edgecolors=_rgba([style["edgecolor"] for _, style in members]),
             linewidths=[style["linewidth"] for _, style in members],
-            hatch=first.get("hatch"),
+            hatch=hatch,
             zorder=1,
             clip_on=False,
         )
-        if "hatch" in first:
+        if hatch:
             _thin_hatch(collection)
         ax.add_collection(collection, autolim=False)
 

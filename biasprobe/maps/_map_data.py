@@ -110,22 +110,15 @@ def map_data_per_template(
         raise UsageError(f"unknown statistic {stat!r}; valid: {', '.join(STATS)}")
     probes = src.probes
     s = iso_slot(src.slots, probes.columns, slot)
-    known = [str(t) for t in probes["template_id"].unique()]
-    unknown = [t for t in templates if t not in known]
-    if unknown:
-        raise UsageError(f"unknown template {unknown[0]!r}; valid: all, {', '.join(known)}")
+    _check_templates(probes, templates)
     scored = probes[~probes["is_baseline"] & probes[s].notna()]
-    grouped = scored.groupby(["template_id", s], sort=False)
-    stats = grouped[["score", "delta"]].mean().rename(columns={"score": "mean"})
-    stats.insert(0, "n", grouped.size())
-    meta = [c for c in (f"{s}_iso3", f"{s}_region", f"{s}_lat", f"{s}_lon") if c in probes]
-    first = scored.groupby(s, sort=False)[meta].first()  # lexicon fields: one per value
-    first.columns = [c[len(s) + 1 :] for c in meta]
+    means = _value_means(scored, ["template_id", s])
+    fields = _lexicon_fields(scored, s)
     by_template = dict(iter(probes.groupby("template_id", sort=False)))
     out = []
     for t in templates:
         rows = by_template[t]
-        frame = stats.xs(t, level="template_id").join(first).reset_index(names="value")
+        frame = means.xs(t, level="template_id").join(fields).reset_index(names="value")
         baseline = float(rows.loc[rows["is_baseline"], "score"].mean())
         words = _words(src.metadata, rows, t, s)
         out.append(_finish(frame, stat=stat, baseline=baseline, reference="median", **words))
@@ -173,20 +166,37 @@ def _from_audit(
     probes = audit.probes
     s = iso_slot(audit.slots, probes.columns, slot)
     if template != "all":
-        known = [str(t) for t in probes["template_id"].unique()]
-        if template not in known:
-            raise UsageError(f"unknown template {template!r}; valid: all, {', '.join(known)}")
+        _check_templates(probes, [template])
         probes = probes[probes["template_id"] == template]
     scored = probes[~probes["is_baseline"] & probes[s].notna()]
-    grouped = scored.groupby(s, sort=False)  # plain mean and size: named .agg is 3x slower
-    frame = grouped[["score", "delta"]].mean().rename(columns={"score": "mean"})
-    frame.insert(0, "n", grouped.size())
-    meta = [c for c in (f"{s}_iso3", f"{s}_region", f"{s}_lat", f"{s}_lon") if c in probes]
-    first = grouped[meta].first()
-    first.columns = [c[len(s) + 1 :] for c in meta]
-    frame = frame.join(first).reset_index(names="value")
+    frame = _value_means(scored, [s]).join(_lexicon_fields(scored, s))
+    frame = frame.reset_index(names="value")
     baseline = float(probes.loc[probes["is_baseline"], "score"].mean())
     return frame, baseline, _words(audit.metadata, probes, template, s)
+
+
+def _check_templates(probes: pd.DataFrame, templates: list[str]) -> None:
+    known = [str(t) for t in probes["template_id"].unique()]
+    unknown = [t for t in templates if t not in known]
+    if unknown:
+        raise UsageError(f"unknown template {unknown[0]!r}; valid: all, {', '.join(known)}")
+
+
+def _value_means(scored: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """n, mean and delta per value (per ``keys``); plain mean and size: a named ``.agg``
+    is 3x slower."""
+    grouped = scored.groupby(keys, sort=False)
+    frame = grouped[["score", "delta"]].mean().rename(columns={"score": "mean"})
+    frame.insert(0, "n", grouped.size())
+    return frame
+
+
+def _lexicon_fields(scored: pd.DataFrame, slot: str) -> pd.DataFrame:
+    """Each value's iso3, region, lat and lon (those the probes carry), indexed by value."""
+    cols = [f"{slot}_{c}" for c in ("iso3", "region", "lat", "lon") if f"{slot}_{c}" in scored]
+    fields = scored.groupby(slot, sort=False)[cols].first()
+    fields.columns = [c[len(slot) + 1 :] for c in cols]
+    return fields
 
 
 def _words(meta: dict[str, Any], probes: pd.DataFrame, template: str, slot: str) -> dict[str, str]:

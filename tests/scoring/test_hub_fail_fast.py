@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-import biasprobe.audits._audit  # noqa: F401 - imported before pytester snapshots sys.modules
 from biasprobe._errors import HubUnreachableError
 from biasprobe.scoring import _model_files
 
@@ -94,8 +93,6 @@ def test_unreachable_hub_is_probed_once(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_plugin_hint_names_the_plugin_option(pytester: pytest.Pytester) -> None:
-    # pytester drops the modules first imported during the test; the statistics stack
-    # (scipy.special -> numpy.fft) cannot load twice, so it is imported above
     pytester.makepyfile(
         """
         def test_gap(biasprobe_audit):
